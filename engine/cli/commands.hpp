@@ -1,0 +1,22 @@
+// cli/commands.hpp — one function per `moonreel` subcommand.
+//
+// Contract: each takes the resolved configuration and returns the process
+// exit code. main.cpp parses flags (CLI11) and picks the command.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace mr::cli {
+
+int cmd_serve(const config::Config& cfg);
+int cmd_check(const config::Config& cfg);
+int cmd_routes(const config::Config& cfg);
+int cmd_config(const config::Config& cfg);
+int cmd_repl(const config::Config& cfg, bool connect, const std::string& socket);
+int cmd_spec(const config::Config& cfg, const std::vector<std::string>& paths);
+
+std::string socket_path(const config::Config& cfg);
+
+}  // namespace mr::cli

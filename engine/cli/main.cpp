@@ -1,0 +1,85 @@
+// cli/main.cpp — `moonreel serve | check | routes | config | repl | spec`.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/app_config.hpp"
+#include "cli/commands.hpp"
+#include "log/log.hpp"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  CLI::App app{"moonreel — a LuaJIT engine for AI storyboarding and media-generation backends"};
+  app.set_version_flag("--version", MOONREEL_VERSION);
+  app.require_subcommand(1);
+
+  mr::cli::ConfigInputs in;
+  std::string host, log_level, log_format, data;
+  int port = -1, workers = -1;
+  std::vector<std::string> sets;
+  app.add_option("--root", in.root, "app root (api/, scripts/, workflows/); default: current directory");
+  app.add_option("--config", in.config_file, "configuration file; default: <root>/moonreel.conf.lua");
+  app.add_option("--data", data, "data directory; default: <root>/var");
+  app.add_option("--log-level", log_level, "trace | debug | info | warn | error");
+  app.add_option("--log-format", log_format, "text | json");
+  app.add_option("--set", sets, "any configuration key: --set server.max_body_bytes=1048576");
+
+  auto* serve = app.add_subcommand("serve", "serve the app over HTTP, reloading scripts on change");
+  serve->add_option("--host", host, "address to listen on");
+  serve->add_option("--port", port, "TCP port (0 = any free port)");
+  serve->add_option("--workers", workers, "HTTP worker threads");
+  auto* check = app.add_subcommand("check", "load every script; list problems as file:line; exit 1 if any");
+  auto* routes = app.add_subcommand("routes", "print the route table");
+  auto* config = app.add_subcommand("config", "print the effective configuration and where each value came from");
+  auto* repl = app.add_subcommand("repl", "interactive Lua with the engine's modules; --connect attaches to a server");
+  bool connect = false;
+  std::string socket;
+  repl->add_flag("--connect", connect, "attach to a running server's REPL socket");
+  repl->add_option("socket", socket, "socket path (default <data>/moonreel.sock)");
+  auto* spec = app.add_subcommand("spec", "run Lua spec files (*_spec.lua) against the app");
+  std::vector<std::string> spec_paths;
+  spec->add_option("paths", spec_paths, "spec files or folders")->required();
+
+  // Global options may also follow the subcommand: `moonreel serve --root x`.
+  for (auto* sub : {serve, check, routes, config, repl, spec}) {
+    sub->add_option("--root", in.root, "app root");
+    sub->add_option("--config", in.config_file, "configuration file");
+    sub->add_option("--data", data, "data directory");
+    sub->add_option("--log-level", log_level, "log level");
+    sub->add_option("--log-format", log_format, "text | json");
+    sub->add_option("--set", sets, "key=value");
+  }
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (!host.empty()) in.flags["server.host"] = host;
+    if (port >= 0) in.flags["server.port"] = std::to_string(port);
+    if (workers >= 0) in.flags["server.workers"] = std::to_string(workers);
+    if (!data.empty()) in.flags["data"] = data;
+    if (!log_level.empty()) in.flags["log.level"] = log_level;
+    if (!log_format.empty()) in.flags["log.format"] = log_format;
+    for (const auto& kv : sets) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) throw mr::config::ConfigError("--set expects key=value, got '" + kv + "'");
+      in.flags[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    auto cfg = mr::cli::resolve(in, environ);
+    // Tools other than serve stay quiet unless asked: their output is the product.
+    std::string level = cfg.str("log.level");
+    if (!serve->parsed() && cfg.source_of("log.level") == "default") level = "warn";
+    mr::log::setup(level, cfg.str("log.format"));
+    mr::config::publish(cfg);
+
+    if (serve->parsed()) return mr::cli::cmd_serve(cfg);
+    if (check->parsed()) return mr::cli::cmd_check(cfg);
+    if (routes->parsed()) return mr::cli::cmd_routes(cfg);
+    if (config->parsed()) return mr::cli::cmd_config(cfg);
+    if (repl->parsed()) return mr::cli::cmd_repl(cfg, connect, socket);
+    if (spec->parsed()) return mr::cli::cmd_spec(cfg, spec_paths);
+  } catch (const std::exception& e) {
+    std::cerr << "moonreel: " << e.what() << std::endl;
+    return 2;
+  }
+  return 0;
+}

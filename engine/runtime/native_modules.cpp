@@ -1,0 +1,25 @@
+// runtime/native_modules.cpp — the list of native modules, in one place.
+#include "runtime/native_modules.hpp"
+
+#include "json/json_lua.hpp"
+#include "log/log.hpp"
+
+namespace mr::runtime {
+
+int luaopen_engine(lua_State* L);
+
+void install_native_modules(lua_State* L) {
+  static const luaL_Reg modules[] = {{"moonreel.json", json::luaopen_json},
+                                     {"moonreel.log", log::luaopen_log},
+                                     {"moonreel.engine", luaopen_engine},
+                                     {nullptr, nullptr}};
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "preload");
+  for (const luaL_Reg* m = modules; m->name; ++m) {
+    lua_pushcfunction(L, m->func);
+    lua_setfield(L, -2, m->name);
+  }
+  lua_pop(L, 2);
+}
+
+}  // namespace mr::runtime

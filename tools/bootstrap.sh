@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# tools/bootstrap.sh — install the Debian packages moonreel needs to build and test.
+#
+# Idempotent and non-interactive: packages already installed are skipped, so a
+# second run costs one dpkg query. Run as root (CI and the dev machines are);
+# otherwise prefixes apt-get with sudo when available.
+set -euo pipefail
+
+# Build and runtime dependencies (see ../shared/design.md, "Dependencies").
+BUILD_PKGS=(
+  build-essential cmake pkg-config
+  libluajit2-5.1-dev
+  libcpp-httplib-dev libssl-dev
+  nlohmann-json3-dev
+  libsqlitecpp-dev libsqlite3-dev
+  libspdlog-dev libfmt-dev
+  libcli11-dev
+  libedit-dev
+  catch2
+)
+# Tools the end-to-end tests drive the binary with.
+TEST_PKGS=(curl python3 sqlite3)
+
+want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+if [[ "${1:-}" == "--bench" ]]; then
+  want+=(wrk hyperfine python3-fastapi python3-uvicorn nginx libnginx-mod-http-lua)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
