@@ -55,14 +55,17 @@ local function add(self, method, path, options, handler)
   return self
 end
 
+-- (Not tail calls: a tail call would drop the frame that level 3 counts on.)
 function Router:route(method, path, options, handler)
-  return add(self, method, path, options, handler)
+  local r = add(self, method, path, options, handler)
+  return r
 end
 
 for _, m in ipairs({ "get", "post", "put", "patch", "delete", "head", "options" }) do
   local upper = m:upper()
   Router[m] = function(self, path, options, handler)
-    return add(self, upper, path, options, handler)
+    local r = add(self, upper, path, options, handler)
+    return r
   end
 end
 
