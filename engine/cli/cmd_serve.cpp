@@ -9,6 +9,7 @@
 #include "http/server.hpp"
 #include "log/log.hpp"
 #include "repl/repl.hpp"
+#include "store/store.hpp"
 
 namespace mr::cli {
 

@@ -5,6 +5,7 @@
 #include "cli/app_config.hpp"
 #include "cli/commands.hpp"
 #include "log/log.hpp"
+#include "store/store.hpp"
 
 extern char** environ;
 
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
     if (!serve->parsed() && cfg.source_of("log.level") == "default") level = "warn";
     mr::log::setup(level, cfg.str("log.format"));
     mr::config::publish(cfg);
+    mr::store::configure(cfg.str("data"));
 
     if (serve->parsed()) return mr::cli::cmd_serve(cfg);
     if (check->parsed()) return mr::cli::cmd_check(cfg);

@@ -100,11 +100,16 @@ void push_request(lua_State* L, const httplib::Request& req, const RouteMatch& m
   }
 
   if (req.is_multipart_form_data()) {
+    // files: the first upload of each field; uploads: every upload in order;
+    // form: the fields that carry no file.
     lua_newtable(L);  // files
     lua_newtable(L);  // form
+    lua_newtable(L);  // uploads
+    int n_uploads = 0;
     for (const auto& [name, part] : req.files) {
       if (part.filename.empty()) {
-        set_string(L, name.c_str(), part.content);
+        lua_pushlstring(L, part.content.data(), part.content.size());
+        lua_setfield(L, -3, name.c_str());
         continue;
       }
       lua_createtable(L, 0, 5);
@@ -114,8 +119,17 @@ void push_request(lua_State* L, const httplib::Request& req, const RouteMatch& m
       set_string(L, "data", part.content);
       lua_pushnumber(L, static_cast<lua_Number>(part.content.size()));
       lua_setfield(L, -2, "size");
-      lua_setfield(L, -3, name.c_str());
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, -3, ++n_uploads);
+      lua_getfield(L, -4, name.c_str());
+      bool seen = !lua_isnil(L, -1);
+      lua_pop(L, 1);
+      if (seen)
+        lua_pop(L, 1);
+      else
+        lua_setfield(L, -4, name.c_str());
     }
+    lua_setfield(L, -4, "uploads");
     lua_setfield(L, -3, "form");
     lua_setfield(L, -2, "files");
   }

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "http/envelope.hpp"
+#include "http/file_response.hpp"
 #include "http/lua_exchange.hpp"
 #include "log/log.hpp"
 #include "util/time.hpp"
@@ -168,6 +169,10 @@ void Server::handle(const httplib::Request& req, httplib::Response& res) {
   apply_cors(req, res);
   if ((req.method == "GET" || req.method == "HEAD") && (req.path == "/health" || req.path == "/api/v1/health")) {
     handle_health(res);
+    return;
+  }
+  if ((req.method == "GET" || req.method == "HEAD") && req.path.starts_with("/files/")) {
+    serve_artifact(req, res, req.path.substr(7));
     return;
   }
 

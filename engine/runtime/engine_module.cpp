@@ -5,6 +5,7 @@
 #include <lua.hpp>
 
 #include <chrono>
+#include <random>
 #include <thread>
 
 #include "config/config.hpp"
@@ -52,11 +53,32 @@ int l_sleep(lua_State* L) {
   return 0;
 }
 
+// A ULID: 48-bit millisecond time + 80 random bits in Crockford base32
+// (26 characters). Sorts by creation time; unique without coordination.
+int l_new_id(lua_State* L) {
+  static const char* const kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  thread_local std::mt19937_64 rng{std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32)};
+  uint64_t ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  char out[26];
+  for (int i = 9; i >= 0; --i, ms >>= 5) out[i] = kAlphabet[ms & 31];
+  uint64_t hi = rng(), lo = rng();
+  for (int i = 10; i < 26; ++i) {
+    out[i] = kAlphabet[hi & 31];
+    hi = (hi >> 5) | (lo << 59);
+    lo >>= 5;
+  }
+  lua_pushlstring(L, out, sizeof out);
+  return 1;
+}
+
 }  // namespace
 
 int luaopen_engine(lua_State* L) {
   static const luaL_Reg fns[] = {{"config", guarded<l_config>}, {"time", l_time},     {"monotonic", l_monotonic},
-                                 {"now_iso", l_now_iso},        {"sleep", l_sleep},   {nullptr, nullptr}};
+                                 {"now_iso", l_now_iso},        {"sleep", l_sleep},   {"new_id", l_new_id},
+                                 {nullptr, nullptr}};
   lua_newtable(L);
   luaL_register(L, nullptr, fns);
   lua_pushstring(L, MOONREEL_VERSION);

@@ -4,6 +4,10 @@
 #include "json/json_lua.hpp"
 #include "log/log.hpp"
 
+namespace mr::store {
+int luaopen_store(lua_State* L);
+}
+
 namespace mr::runtime {
 
 int luaopen_engine(lua_State* L);
@@ -12,6 +16,7 @@ void install_native_modules(lua_State* L) {
   static const luaL_Reg modules[] = {{"moonreel.json", json::luaopen_json},
                                      {"moonreel.log", log::luaopen_log},
                                      {"moonreel.engine", luaopen_engine},
+                                     {"moonreel.store", store::luaopen_store},
                                      {nullptr, nullptr}};
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");

@@ -77,7 +77,7 @@ class CoreSurface:
         self.assertEqual(r.body, b"")
 
     def test_rest_parameter_captures_the_remaining_path(self):
-        self.assertEqual(self.srv.get("/files/2026/11/a.png").json(), {"path": "2026/11/a.png"})
+        self.assertEqual(self.srv.get("/assets/2026/11/a.png").json(), {"path": "2026/11/a.png"})
 
     def test_handler_error_raises_envelope_with_details(self):
         r = self.srv.get("/missing/abc")

@@ -130,10 +130,34 @@ local function finish(res, ret)
   return out
 end
 
+-- Declared schemas run before the handler: options.body validates req.json
+-- into req.data (defaults applied), options.query validates the query string
+-- into req.args (typed). Failures are 400 VALIDATION_ERROR shaped like the schema.
+local schema_lib
+local function validate(route, req)
+  local opts = route.options
+  if opts.body == nil and opts.query == nil then return end
+  schema_lib = schema_lib or require("moonreel.schema")
+  if opts.query then
+    req.args = schema_lib.check(opts.query, schema_lib.coerce_query(opts.query, req.query), "query")
+  end
+  if opts.body then
+    if req.json == nil and req.body ~= "" then
+      errors.raise(415, "UNSUPPORTED_MEDIA_TYPE", "request body must be JSON (Content-Type: application/json)")
+    end
+    req.data = schema_lib.check(opts.body, req.json == nil and json.object() or req.json, "body")
+  end
+end
+
+local function run_handler(route, req, res)
+  validate(route, req)
+  return route.handler(req, res)
+end
+
 function M.dispatch(index, req)
   local route = routes[index]
   local res = new_response()
-  local ok, ret = xpcall(route.handler, on_error, req, res)
+  local ok, ret = xpcall(run_handler, on_error, route, req, res)
   if ok then
     ok, ret = xpcall(finish, on_error, res, ret)
     if ok then return ret end

@@ -60,6 +60,6 @@ end)
 
 r:delete("/items/{id}", function(req) return { deleted = req.params.id } end)
 r:get("/items/{id}", function(req) return { id = req.params.id } end)
-r:get("/files/{path...}", function(req) return { path = req.params.path } end)
+r:get("/assets/{path...}", function(req) return { path = req.params.path } end)
 
 return r
