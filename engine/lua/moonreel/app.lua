@@ -28,6 +28,14 @@ function M.load(api_modules, workflow_modules)
     end
     for _, r in ipairs(routers) do
       for _, route in ipairs(r.routes) do
+        -- A malformed declaration fails the load (and `moonreel check`), not a request.
+        for _, key in ipairs({ "body", "query" }) do
+          local s = route.options[key]
+          if s ~= nil and not require("moonreel.schema").is_schema(s) then
+            error(("%s:%d: options.%s of %s %s is not a schema"):format(route.file, route.line, key,
+                                                                         route.method, route.path), 0)
+          end
+        end
         routes[#routes + 1] = route
         list[#list + 1] = { method = route.method, path = route.path, file = route.file, line = route.line }
       end
@@ -139,13 +147,13 @@ local function validate(route, req)
   if opts.body == nil and opts.query == nil then return end
   schema_lib = schema_lib or require("moonreel.schema")
   if opts.query then
-    req.args = schema_lib.check(opts.query, schema_lib.coerce_query(opts.query, req.query), "query")
+    req.args = schema_lib.check_query(opts.query, req.query, req.query_all)
   end
   if opts.body then
     if req.json == nil and req.body ~= "" then
       errors.raise(415, "UNSUPPORTED_MEDIA_TYPE", "request body must be JSON (Content-Type: application/json)")
     end
-    req.data = schema_lib.check(opts.body, req.json == nil and json.object() or req.json, "body")
+    req.data = schema_lib.check(opts.body, req.json == nil and json.object() or req.json)
   end
 end
 
