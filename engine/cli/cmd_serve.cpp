@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "db/db.hpp"
 #include "repl/repl.hpp"
 #include "store/store.hpp"
 
@@ -29,6 +30,13 @@ int cmd_serve(const config::Config& cfg) {
   signal(SIGPIPE, SIG_IGN);
 
   std::filesystem::create_directories(cfg.str("data"));
+  try {
+    db::setup_from_config(cfg);  // numbered migrations; a failed one stops start-up, changing nothing
+  } catch (const db::DbError& e) {
+    log::error("cannot start: database migration failed", {{"error", e.what()}});
+    std::cerr << "moonreel: " << e.what() << std::endl;
+    return 1;
+  }
   runtime::ScriptHost host(cfg.str("root"));
   host.reload();  // a broken tree still starts: health shows last_error until fixed
   if (cfg.boolean("reload.enabled")) host.watch(static_cast<int>(cfg.integer("reload.debounce_ms")));

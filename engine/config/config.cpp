@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <memory>
 
 #include "json/json_lua.hpp"
@@ -29,6 +30,9 @@ const std::vector<KeySpec>& key_specs() {
       {"reload.enabled", Type::Boolean, true, "watch api/, scripts/, workflows/ and hot-reload on change"},
       {"reload.debounce_ms", Type::Integer, 15, "quiet time after a change before reloading"},
       {"repl.socket", Type::String, "", "unix socket for `repl --connect`; empty = <data>/moonreel.sock"},
+      {"db.path", Type::String, "", "SQLite file; empty = <data>/moonreel.db"},
+      {"db.busy_timeout_ms", Type::Integer, 5000, "how long a writer waits for the write lock before failing"},
+      {"db.migrations", Type::String, "", "folder of NNN_name.sql migrations; empty = <root>/migrations"},
   };
   return specs;
 }
@@ -52,7 +56,10 @@ json check_type(const KeySpec& spec, const json& v, const std::string& source) {
       if (!v.is_string()) throw bad("a string");
       break;
     case Type::Integer:
-      if (v.is_number_float() && v.get<double>() == static_cast<long long>(v.get<double>()))
+      // A Lua file's numbers are doubles; 9000.0 is the integer 9000. The range
+      // check comes first: casting a double past long long's range is undefined.
+      if (v.is_number_float() && std::fabs(v.get<double>()) < 9.2e18 &&
+          v.get<double>() == std::trunc(v.get<double>()))
         return json(static_cast<long long>(v.get<double>()));
       if (!v.is_number_integer()) throw bad("an integer");
       break;
@@ -63,6 +70,8 @@ json check_type(const KeySpec& spec, const json& v, const std::string& source) {
       if (!v.is_boolean()) throw bad("true or false");
       break;
     case Type::StringList:
+      // An empty Lua table encodes as {}: in a conf file `cors_origins = {}` is the empty list.
+      if (v.is_object() && v.empty()) return json::array();
       if (!v.is_array()) throw bad("a list of strings");
       for (const auto& e : v)
         if (!e.is_string()) throw bad("a list of strings");
@@ -143,6 +152,9 @@ void Config::set_text(const std::string& key, const std::string& text, const std
         while (start <= text.size() && !text.empty()) {
           size_t comma = text.find(',', start);
           std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+          // "a, b" is a natural way to write a list in a shell: spaces around items are not part of them.
+          item.erase(0, item.find_first_not_of(" \t"));
+          item.erase(item.find_last_not_of(" \t") + 1);
           if (!item.empty()) v.push_back(item);
           if (comma == std::string::npos) break;
           start = comma + 1;

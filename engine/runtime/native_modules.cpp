@@ -1,6 +1,7 @@
 // runtime/native_modules.cpp — the list of native modules, in one place.
 #include "runtime/native_modules.hpp"
 
+#include "db/db.hpp"
 #include "json/json_lua.hpp"
 #include "log/log.hpp"
 
@@ -17,6 +18,7 @@ void install_native_modules(lua_State* L) {
                                      {"moonreel.log", log::luaopen_log},
                                      {"moonreel.engine", luaopen_engine},
                                      {"moonreel.store", store::luaopen_store},
+                                     {"moonreel.db", db::luaopen_db},
                                      {nullptr, nullptr}};
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");

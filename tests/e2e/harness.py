@@ -16,6 +16,17 @@ import uuid
 
 BIN = os.environ.get("MOONREEL_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "moonreel"))
 APPS = os.path.join(os.path.dirname(__file__), "apps")
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def repo_app_copy(dest):
+    """Copies the app served by `make run` (the repo root's api/, scripts/, workflows/, migrations/)."""
+    os.makedirs(dest, exist_ok=True)
+    for name in ("api", "scripts", "workflows", "migrations"):
+        src = os.path.join(REPO, name)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(dest, name))
+    return dest
 
 
 def wait_until(pred, timeout=10.0, interval=0.01):
@@ -50,7 +61,9 @@ class Server:
         self.tmp = tempfile.mkdtemp(prefix="mr-e2e-")
         self.root = root or os.path.join(self.tmp, "root")
         if root is None:
-            if app:
+            if app == "repo":
+                repo_app_copy(self.root)
+            elif app:
                 shutil.copytree(os.path.join(APPS, app), self.root)
             else:
                 os.makedirs(os.path.join(self.root, "api"))

@@ -24,7 +24,9 @@ function M.load(api_modules, workflow_modules)
     elseif type(value) == "table" and #value > 0 and router.is_router(value[1]) then
       routers = value
     else
-      error(name:gsub("%.", "/") .. ".lua must return a router (require('moonreel.router').new()) or a list of routers", 0)
+      -- "file:1:" gives the load failure a location, like every other load error.
+      local file = name:gsub("%.", "/") .. ".lua"
+      error(file .. ":1: must return a router (require('moonreel.router').new()) or a list of routers", 0)
     end
     for _, r in ipairs(routers) do
       for _, route in ipairs(r.routes) do

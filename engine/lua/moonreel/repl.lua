@@ -45,20 +45,26 @@ function M.eval(session, chunk)
   local src = chunk
   if src:sub(1, 1) == "=" then src = "return " .. src:sub(2) end
   local fn, err = loadstring("return " .. src, "=repl")
+  -- An unfinished expression ("{", "f(1,") is as incomplete as an unfinished statement.
+  local unfinished = not fn and err:match("<eof>'?$") ~= nil
   if not fn then fn, err = loadstring(src, "=repl") end
   if not fn then
-    if err:match("<eof>'?$") then return "incomplete", "" end
+    if unfinished or err:match("<eof>'?$") then return "incomplete", "" end
     return "error", err
   end
   setfenv(fn, env)
-  local results = { xpcall(fn, traceback) }
-  local ok = table.remove(results, 1)
-  if not ok then
+  -- select("#") counts nils: `1, nil` shows both (a table of results has holes).
+  local results = { n = 0 }
+  local function collect(ok, ...)
+    results.n = select("#", ...)
+    for i = 1, results.n do results[i] = (select(i, ...)) end
+    return ok
+  end
+  if not collect(xpcall(fn, traceback)) then
     out[#out + 1] = results[1]
     return "error", table.concat(out, "\n")
   end
-  local n = 0
-  for i in pairs(results) do if i > n then n = i end end
+  local n = results.n
   local shown = {}
   for i = 1, n do shown[i] = format_value(results[i]) end
   if n > 0 then out[#out + 1] = table.concat(shown, "\t") end

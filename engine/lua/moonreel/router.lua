@@ -29,7 +29,9 @@ function M.new(opts)
     assert(prefix:sub(1, 1) == "/", "router prefix must start with '/'")
     prefix = prefix:gsub("/+$", "")
   end
-  return setmetatable({ prefix = prefix, options = opts, routes = {} }, Router)
+  -- The router's own options live under `opts`: a field named `options` would
+  -- hide the r:options() method.
+  return setmetatable({ prefix = prefix, opts = opts, routes = {} }, Router)
 end
 
 function M.is_router(value)
