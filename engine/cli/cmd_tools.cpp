@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "db/db.hpp"
 #include "repl/repl.hpp"
 #include "runtime/generation.hpp"
 #include "runtime/script_host.hpp"
@@ -73,6 +74,13 @@ int cmd_config(const config::Config& cfg) {
 
 int cmd_repl(const config::Config& cfg, bool connect, const std::string& socket) {
   if (connect) return repl::run_client(socket.empty() ? socket_path(cfg) : socket);
+  // The local REPL sees the same database as `serve` would, migrated.
+  try {
+    db::setup_from_config(cfg);
+  } catch (const db::DbError& e) {
+    std::cerr << "moonreel: " << e.what() << std::endl;
+    return 1;
+  }
   runtime::ScriptHost host(cfg.str("root"));
   if (!host.reload()) {
     auto err = host.last_error();
