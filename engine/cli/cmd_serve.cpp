@@ -38,8 +38,9 @@ int cmd_serve(const config::Config& cfg) {
     return 1;
   }
   runtime::ScriptHost host(cfg.str("root"));
-  host.reload();  // a broken tree still starts: health shows last_error until fixed
+  // Watch first, then load: a save landing between the two is seen by the watcher.
   if (cfg.boolean("reload.enabled")) host.watch(static_cast<int>(cfg.integer("reload.debounce_ms")));
+  host.reload();  // a broken tree still starts: health shows last_error until fixed
 
   http::Server server(cfg, host);
   int port = server.bind();

@@ -66,11 +66,23 @@ bool ScriptHost::reload() {
 
 /* -- Watcher ------------------------------------------------------------- */
 
+namespace {
+void add_watches(int fd, const fs::path& root);
+}
+
 void ScriptHost::watch(int debounce_ms) {
   if (watcher_.joinable()) return;
   stop_ = false;
   wake_fd_ = eventfd(0, EFD_CLOEXEC);
-  watcher_ = std::thread([this, debounce_ms] { watch_loop(debounce_ms); });
+  // The watches exist before watch() returns: a file saved right after start
+  // (or between the first load and now) is never missed.
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) {
+    log::error("cannot watch scripts (inotify_init1 failed); hot reload is off");
+    return;
+  }
+  add_watches(fd, root_);
+  watcher_ = std::thread([this, fd, debounce_ms] { watch_loop(fd, debounce_ms); });
 }
 
 void ScriptHost::stop_watching() {
@@ -113,13 +125,7 @@ bool relevant(const inotify_event* ev) {
 }
 }  // namespace
 
-void ScriptHost::watch_loop(int debounce_ms) {
-  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd < 0) {
-    log::error("cannot watch scripts (inotify_init1 failed); hot reload is off");
-    return;
-  }
-  add_watches(fd, root_);
+void ScriptHost::watch_loop(int fd, int debounce_ms) {
   alignas(inotify_event) char buf[64 * 1024];
   bool pending = false;
   while (!stop_) {

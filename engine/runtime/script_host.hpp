@@ -38,7 +38,7 @@ class ScriptHost {
   std::function<void(bool ok, const std::shared_ptr<Generation>&)> on_reload;
 
  private:
-  void watch_loop(int debounce_ms);
+  void watch_loop(int inotify_fd, int debounce_ms);
 
   std::filesystem::path root_;
   mutable std::mutex mu_;

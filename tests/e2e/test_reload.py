@@ -53,7 +53,8 @@ class HotReload(unittest.TestCase):
         self.srv.write_file("scripts/bad.lua", "local M = {}\nundefined_thing = 1\nreturn M\n")
         self.srv.write_file("api/word.lua", 'local bad = require("bad")\n' + ROUTE % ("x", "x"))
         err = wait_until(lambda: self.srv.health()["scripts"]["last_error"])
-        self.assertEqual(err["file"], "scripts/bad.lua")
+        self.assertIsNotNone(err, self.srv.log())
+        self.assertEqual(err["file"], "scripts/bad.lua", self.srv.log())
         self.assertEqual(err["line"], 2)
         self.assertIn("undeclared global 'undefined_thing'", err["message"])
         self.assertEqual(self.word(), "one")
@@ -71,9 +72,9 @@ class HotReload(unittest.TestCase):
     def test_new_file_adds_routes_and_deleted_file_removes_them(self):
         self.srv.write_file("api/extra.lua", 'local r = require("moonreel.router").new()\n'
                                              'r:get("/extra", function() return { ok = true } end)\nreturn r\n')
-        self.assertTrue(wait_until(lambda: self.srv.get("/extra").status == 200))
+        self.assertTrue(wait_until(lambda: self.srv.get("/extra").status == 200), self.srv.log())
         os.remove(os.path.join(self.srv.root, "api", "extra.lua"))
-        self.assertTrue(wait_until(lambda: self.srv.get("/extra").status == 404))
+        self.assertTrue(wait_until(lambda: self.srv.get("/extra").status == 404), self.srv.log())
 
     def test_sigterm_lets_in_flight_requests_finish_and_exits_0(self):
         result = {}
