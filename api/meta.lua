@@ -29,6 +29,18 @@ r:get("/api/v1/openapi.json", { summary = "This API as an OpenAPI 3.1 document",
   return document
 end)
 
+local schema = require("moonreel.schema")
+local collect_body = schema.object({
+  older_than_s = schema.number({ min = 0, default = 3600, description = "Grace period: younger artifacts are kept" }),
+  purge_deleted_after_s = schema.number({ min = 0, default = 2592000,
+                                          description = "Soft-deleted cards older than this are purged first" }),
+  dry_run = schema.boolean({ default = false, description = "Report what would be removed, remove nothing" }),
+})
+r:post("/api/v1/artifacts/collect", { summary = "Remove stored files that nothing refers to", tags = { "artifacts" },
+                                      body = collect_body }, function(req)
+  return require("services.artifacts").collect(req.data)
+end)
+
 local PAGE = [[<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>moonreel API</title>
 <style>

@@ -17,6 +17,8 @@ BUILD_PKGS=(
   libcli11-dev
   libedit-dev
   catch2
+  libopencv-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
 )
 # Tools the end-to-end tests drive the binary with.
 TEST_PKGS=(curl python3 sqlite3)

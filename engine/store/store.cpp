@@ -193,4 +193,43 @@ bool remove(std::string_view relpath) {
   return true;
 }
 
+std::string put_thumbnail(std::string_view relpath, std::string_view bytes, const std::string& ext) {
+  if (!safe_token(ext)) throw StoreError("thumbnail extension must be letters or digits: '" + ext + "'");
+  auto file = resolve(relpath);
+  if (!file) throw StoreError("no stored file at " + std::string(relpath));
+  auto side = sidecar(relpath);
+  if (!side) throw StoreError("stored file has no sidecar: " + std::string(relpath));
+  std::string stem = file->stem().string();
+  fs::path thumb = file->parent_path() / (stem + "_thumb." + ext);
+  write_atomic(thumb, bytes);
+  std::string rel = std::string(relpath);
+  std::string thumb_rel = rel.substr(0, rel.rfind('/') + 1) + stem + "_thumb." + ext;
+  (*side)["thumb_path"] = thumb_rel;
+  (*side)["thumb_url"] = "/files/" + thumb_rel;
+  fs::path side_path = *file;
+  side_path.replace_extension(".json");
+  write_atomic(side_path, side->dump(2));
+  return thumb_rel;
+}
+
+std::vector<nlohmann::json> list() {
+  std::vector<nlohmann::json> out;
+  std::error_code ec;
+  if (!fs::is_directory(g_root, ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(g_root, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (ec) break;
+    if (!it->is_regular_file(ec) || it->path().extension() != ".json") continue;
+    if (it->path().filename().string().find(".tmp-") != std::string::npos) continue;
+    std::ifstream in(it->path());
+    try {
+      auto j = nlohmann::json::parse(in);
+      if (j.is_object() && j.contains("path")) out.push_back(std::move(j));
+    } catch (const std::exception&) {
+      // A sidecar being written right now, or damaged: not listed.
+    }
+  }
+  return out;
+}
+
 }  // namespace mr::store

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mr::store {
 
@@ -47,6 +48,11 @@ std::optional<std::filesystem::path> resolve(std::string_view relpath);
 std::optional<nlohmann::json> sidecar(std::string_view relpath);
 // Removes an artifact, its sidecar and thumbnail; false when absent.
 bool remove(std::string_view relpath);
+// Writes `<id>_thumb.<ext>` beside an artifact (atomically) and records it in
+// the sidecar as thumb_path / thumb_url; returns the thumbnail's relative path.
+std::string put_thumbnail(std::string_view relpath, std::string_view bytes, const std::string& ext);
+// Every artifact's sidecar (walks the tree; for collectors and tools, not hot paths).
+std::vector<nlohmann::json> list();
 
 std::string sha256_hex(std::string_view bytes);
 // Writes `bytes` to `path` atomically (temp + fsync + rename + fsync of the folder).

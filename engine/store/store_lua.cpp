@@ -84,6 +84,33 @@ int l_remove(lua_State* L) {
   return 1;
 }
 
+int l_put_thumbnail(lua_State* L) {
+  size_t n;
+  std::string rel = relpath_arg(L, 1);
+  const char* bytes = luaL_checklstring(L, 2, &n);
+  std::string ext = luaL_optstring(L, 3, "png");
+  std::string thumb = put_thumbnail(rel, std::string_view(bytes, n), ext);
+  lua_pushstring(L, ("/files/" + thumb).c_str());
+  return 1;
+}
+
+int l_list(lua_State* L) {
+  auto all = list();
+  push_json(L, nlohmann::json(all));
+  return 1;
+}
+
+// The absolute file for a stored path or URL (for primitives that read files), or nil.
+int l_file_path(lua_State* L) {
+  auto file = resolve(relpath_arg(L, 1));
+  if (!file) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_pushstring(L, file->c_str());
+  return 1;
+}
+
 int l_root(lua_State* L) {
   lua_pushstring(L, root().c_str());
   return 1;
@@ -95,6 +122,9 @@ int luaopen_store(lua_State* L) {
   static const luaL_Reg fns[] = {{"put", runtime::guarded<l_put>},       {"sidecar", runtime::guarded<l_sidecar>},
                                  {"exists", runtime::guarded<l_exists>}, {"read", runtime::guarded<l_read>},
                                  {"remove", runtime::guarded<l_remove>}, {"root", runtime::guarded<l_root>},
+                                 {"put_thumbnail", runtime::guarded<l_put_thumbnail>},
+                                 {"list", runtime::guarded<l_list>},
+                                 {"file_path", runtime::guarded<l_file_path>},
                                  {nullptr, nullptr}};
   lua_newtable(L);
   luaL_register(L, nullptr, fns);

@@ -55,6 +55,19 @@ function M.store_upload(upload, want_kind, max_bytes, meta)
   return store.put(upload.data, { kind = t.kind, ext = t.ext, content_type = t.content_type, meta = meta })
 end
 
+-- What a card needs to know of an already stored file: type, size, thumbnail.
+-- An URL that names no stored artifact is a 400 on the media_url field.
+function M.describe_stored(url)
+  local side = type(url) == "string" and store.sidecar(url) or nil
+  if side == nil then
+    errors.validation("media_url must be a stored file (/files/...)",
+                      { fields = { { field = "media_url", issue = "no stored file at this URL" } } })
+  end
+  local kind = side.kind == "video" and "video" or (side.kind == "image" and "image" or "none")
+  return { media_type = kind, media_url = side.url, thumb_url = side.thumb_url, width = side.width,
+           height = side.height, duration = side.duration }
+end
+
 function M.max_music_bytes() return limit("max_music_bytes", 50) end
 function M.max_image_bytes() return limit("max_image_bytes", 10) end
 
