@@ -1,12 +1,11 @@
 -- services/characters.lua — characters (per project or shared) and their reference images.
 local json = require("moonreel.json")
 local common = require("services.common")
+local crud = require("services.crud")
 local projects = require("repositories.projects")
 local characters = require("repositories.characters")
 
-local M = {}
-
-function M.get(id) return common.found(characters:find(id), "Character", id) end
+local M = crud.service(characters, "Character")
 
 function M.create(body)
   common.reference("project_id", projects, body.project_id, "project")
@@ -24,12 +23,6 @@ function M.update(id, body)
   M.get(id)
   common.reference("project_id", projects, body.project_id, "project")
   return characters:update(id, body)
-end
-
-function M.delete(id)
-  M.get(id)
-  characters:delete(id)
-  return { deleted = true, id = id }
 end
 
 function M.add_reference_images(id, urls)

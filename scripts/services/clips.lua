@@ -2,13 +2,12 @@
 local json = require("moonreel.json")
 local db = require("moonreel.db")
 local common = require("services.common")
+local crud = require("services.crud")
 local scenes = require("repositories.scenes")
 local clips = require("repositories.clips")
 local characters = require("repositories.characters")
 
-local M = {}
-
-function M.get(id) return common.found(clips:find(id), "Clip", id) end
+local M = crud.service(clips, "Clip")
 
 function M.create(body)
   common.reference("scene_id", scenes, body.scene_id, "scene")
@@ -26,12 +25,6 @@ function M.update(id, body)
   M.get(id)
   common.reference("character_id", characters, body.character_id, "character")
   return clips:update(id, body)
-end
-
-function M.delete(id)
-  M.get(id)
-  clips:delete(id)
-  return { deleted = true, id = id }
 end
 
 function M.set_timeline(id, body)

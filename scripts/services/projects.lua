@@ -2,33 +2,21 @@
 local db = require("moonreel.db")
 local json = require("moonreel.json")
 local common = require("services.common")
+local crud = require("services.crud")
 local projects = require("repositories.projects")
 local scenes = require("repositories.scenes")
 local clips = require("repositories.clips")
 local characters = require("repositories.characters")
 
-local M = {}
+local M = crud.service(projects, "Project")
 
 function M.list(limit, offset)
   local items, total = projects:list({ limit = limit, offset = offset })
   return common.page(items, total, limit, offset)
 end
 
-function M.get(id) return common.found(projects:find(id), "Project", id) end
-
+-- delete (from crud) takes scenes, characters and clips along (ON DELETE CASCADE).
 function M.create(body) return projects:insert(body) end
-
-function M.update(id, body)
-  M.get(id)
-  return projects:update(id, body)
-end
-
--- Scenes, characters and clips go with the project (ON DELETE CASCADE).
-function M.delete(id)
-  M.get(id)
-  projects:delete(id)
-  return { deleted = true, id = id }
-end
 
 -- The project with its scenes in order, each with its clips in timeline order.
 function M.with_scenes(id)

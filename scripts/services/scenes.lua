@@ -2,12 +2,11 @@
 local json = require("moonreel.json")
 local db = require("moonreel.db")
 local common = require("services.common")
+local crud = require("services.crud")
 local projects = require("repositories.projects")
 local scenes = require("repositories.scenes")
 
-local M = {}
-
-function M.get(id) return common.found(scenes:find(id), "Scene", id) end
+local M = crud.service(scenes, "Scene")
 
 function M.create(body)
   common.reference("project_id", projects, body.project_id, "project")
@@ -24,17 +23,6 @@ function M.list_by_project(project_id)
   common.found(projects:find(project_id), "Project", project_id)
   local items, total = scenes:list({ where = { project_id = project_id } })
   return common.page(items, total, total, 0)
-end
-
-function M.update(id, body)
-  M.get(id)
-  return scenes:update(id, body)
-end
-
-function M.delete(id)
-  M.get(id)
-  scenes:delete(id)
-  return { deleted = true, id = id }
 end
 
 -- A new alternate of a scene: it hangs off the original (never an alternate

@@ -3,30 +3,19 @@ local json = require("moonreel.json")
 local db = require("moonreel.db")
 local errors = require("moonreel.errors")
 local common = require("services.common")
+local crud = require("services.crud")
 local templates = require("repositories.templates")
 local projects = require("repositories.projects")
 local scenes = require("repositories.scenes")
 local clips = require("repositories.clips")
 
-local M = {}
+local M = crud.service(templates, "Template")
 
-function M.get(id) return common.found(templates:find(id), "Template", id) end
 function M.create(body) return templates:insert(body) end
 
 function M.list(limit, offset)
   local items, total = templates:list({ limit = limit, offset = offset })
   return common.page(items, total, limit, offset)
-end
-
-function M.update(id, body)
-  M.get(id)
-  return templates:update(id, body)
-end
-
-function M.delete(id)
-  M.get(id)
-  templates:delete(id)
-  return { deleted = true, id = id }
 end
 
 -- prefix + prompt + suffix, idempotent: a prompt that already carries the
