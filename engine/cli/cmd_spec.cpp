@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
-#include "db/db.hpp"
 #include "runtime/generation.hpp"
 #include "runtime/script_host.hpp"
 
@@ -37,12 +36,7 @@ int cmd_spec(const config::Config& cfg, const std::vector<std::string>& paths) {
   }
 
   // Specs run against the app's migrated schema in the configured data dir.
-  try {
-    db::setup_from_config(cfg);
-  } catch (const db::DbError& e) {
-    std::cerr << "moonreel: " << e.what() << std::endl;
-    return 1;
-  }
+  if (!prepare_database(cfg)) return 1;
   runtime::ScriptHost host(cfg.str("root"));
   if (!host.reload()) {
     auto err = host.last_error();

@@ -10,6 +10,16 @@
 
 namespace mr::cli {
 
+bool prepare_database(const config::Config& cfg) {
+  try {
+    db::setup_from_config(cfg);
+    return true;
+  } catch (const db::DbError& e) {
+    std::cerr << "moonreel: " << e.what() << std::endl;
+    return false;
+  }
+}
+
 int cmd_check(const config::Config& cfg) {
   auto tree = runtime::ScriptTree::load(cfg.str("root"));
   int problems = 0;
@@ -75,12 +85,7 @@ int cmd_config(const config::Config& cfg) {
 int cmd_repl(const config::Config& cfg, bool connect, const std::string& socket) {
   if (connect) return repl::run_client(socket.empty() ? socket_path(cfg) : socket);
   // The local REPL sees the same database as `serve` would, migrated.
-  try {
-    db::setup_from_config(cfg);
-  } catch (const db::DbError& e) {
-    std::cerr << "moonreel: " << e.what() << std::endl;
-    return 1;
-  }
+  if (!prepare_database(cfg)) return 1;
   runtime::ScriptHost host(cfg.str("root"));
   if (!host.reload()) {
     auto err = host.last_error();

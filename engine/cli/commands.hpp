@@ -18,5 +18,7 @@ int cmd_repl(const config::Config& cfg, bool connect, const std::string& socket)
 int cmd_spec(const config::Config& cfg, const std::vector<std::string>& paths);
 
 std::string socket_path(const config::Config& cfg);
+// Opens and migrates the configured database; false (after saying why on stderr) on failure.
+bool prepare_database(const config::Config& cfg);
 
 }  // namespace mr::cli

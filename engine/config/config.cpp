@@ -19,11 +19,13 @@ const std::vector<KeySpec>& key_specs() {
       {"data", Type::String, "", "data directory (database, artifacts, socket); empty = <root>/var"},
       {"server.host", Type::String, "127.0.0.1", "address to listen on"},
       {"server.port", Type::Integer, 8080, "TCP port (0 = any free port, printed at start)"},
-      {"server.workers", Type::Integer, 32, "HTTP worker threads (each leases a Lua state per request)"},
+      {"server.workers", Type::Integer, 128,
+       "HTTP worker threads; a keep-alive connection holds one while open (Lua states are pooled per request)"},
       {"server.max_body_bytes", Type::Integer, 50 * 1024 * 1024, "largest request body accepted (413 past it)"},
       {"server.cors_origins", Type::StringList, json::array(), "origins allowed by CORS; empty = CORS off"},
       {"server.shutdown_grace_s", Type::Number, 10.0, "how long in-flight requests may run after SIGTERM"},
-      {"server.keep_alive_max", Type::Integer, 10000, "requests served on one keep-alive connection"},
+      {"server.keep_alive_max", Type::Integer, 100,
+       "requests on one keep-alive connection before it is closed (so more connections than workers all get served)"},
       {"server.keep_alive_timeout_s", Type::Integer, 5, "idle keep-alive connections close after this"},
       {"log.level", Type::String, "info", "trace | debug | info | warn | error"},
       {"log.format", Type::String, "text", "text | json (one JSON object per line)"},
@@ -33,6 +35,8 @@ const std::vector<KeySpec>& key_specs() {
       {"db.path", Type::String, "", "SQLite file; empty = <data>/moonreel.db"},
       {"db.busy_timeout_ms", Type::Integer, 5000, "how long a writer waits for the write lock before failing"},
       {"db.migrations", Type::String, "", "folder of NNN_name.sql migrations; empty = <root>/migrations"},
+      {"media.max_duration_s", Type::Number, 3600.0, "longest video accepted"},
+      {"media.max_video_bytes", Type::Integer, 4LL * 1024 * 1024 * 1024, "largest video or audio file opened"},
   };
   return specs;
 }

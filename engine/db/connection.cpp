@@ -68,7 +68,12 @@ StatementLease::~StatementLease() {
 }
 
 bool StatementLease::step() {
-  int rc = sqlite3_step(s_->get());
+  sqlite3_stmt* st = s_->get();
+  std::unique_lock<std::mutex> writer;
+  if (!sqlite3_stmt_readonly(st) && sqlite3_get_autocommit(sqlite3_db_handle(st))) {
+    writer = std::unique_lock<std::mutex>(writer_mutex());  // an autocommit write
+  }
+  int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   raise(conn(), rc);
@@ -156,7 +161,13 @@ void Connection::begin() {
   if (depth_ == 0) {
     // IMMEDIATE takes the write lock up front: a deferred transaction that
     // reads and then writes can fail with SQLITE_BUSY without waiting.
-    control("BEGIN IMMEDIATE");
+    writer_ = std::unique_lock<std::mutex>(writer_mutex());
+    try {
+      control("BEGIN IMMEDIATE");
+    } catch (...) {
+      writer_.unlock();
+      throw;
+    }
   } else {
     control("SAVEPOINT mr_tx_" + std::to_string(depth_));
   }
@@ -166,7 +177,8 @@ void Connection::begin() {
 void Connection::commit() {
   if (depth_ <= 0) throw DbError("db: commit without a transaction");
   if (depth_ == 1) {
-    control("COMMIT");
+    control("COMMIT");  // on failure the caller rolls back, which releases the writer lock
+    writer_.unlock();
   } else {
     control("RELEASE mr_tx_" + std::to_string(depth_ - 1));
   }
@@ -176,6 +188,12 @@ void Connection::commit() {
 void Connection::rollback() noexcept {
   if (depth_ <= 0) return;
   --depth_;
+  struct Release {  // the outermost rollback always gives the writer lock back
+    Connection* c;
+    ~Release() {
+      if (c->depth_ == 0 && c->writer_.owns_lock()) c->writer_.unlock();
+    }
+  } release{this};
   // Some errors (SQLITE_FULL, SQLITE_IOERR, ...) roll the whole transaction
   // back on their own; then there is nothing left to undo at any level.
   if (sqlite3_get_autocommit(handle())) return;
@@ -190,6 +208,11 @@ void Connection::rollback() noexcept {
   } catch (const std::exception& e) {
     log::error("db: rollback failed", {{"error", e.what()}});
   }
+}
+
+std::mutex& writer_mutex() {
+  static std::mutex mu;
+  return mu;
 }
 
 /* -- Process settings and the thread's connection ------------------------ */

@@ -17,6 +17,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include <cstdint>
+#include <mutex>
 #include <list>
 #include <memory>
 #include <string>
@@ -103,6 +104,7 @@ class Connection {
   uint64_t hits_ = 0;
   int depth_ = 0;
   bool control_ = false;
+  std::unique_lock<std::mutex> writer_;  // held from BEGIN to COMMIT / ROLLBACK
 };
 
 // This thread's connection; configures the default from config::current() when
@@ -111,5 +113,11 @@ Connection& thread_connection();
 
 // Configures the default from config::current() if nothing is configured yet.
 void ensure_configured();
+
+// Writers of this process queue here before taking SQLite's write lock: they
+// wait on a mutex (woken as soon as the lock is free) instead of SQLite's busy
+// handler, which sleeps on a 1–100 ms ladder. Other processes still meet the
+// busy timeout.
+std::mutex& writer_mutex();
 
 }  // namespace mr::db

@@ -3,6 +3,8 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <random>
 
 #include "http/envelope.hpp"
@@ -61,6 +63,14 @@ Server::Server(const config::Config& cfg, runtime::ScriptHost& host)
   svr_->set_keep_alive_max_count(static_cast<size_t>(cfg_.integer("server.keep_alive_max")));
   svr_->set_keep_alive_timeout(static_cast<time_t>(cfg_.integer("server.keep_alive_timeout_s")));
   svr_->set_tcp_nodelay(true);
+  // cpp-httplib (a compiled Debian library) listens with a backlog of 5: under
+  // a burst of connections the kernel drops handshakes and clients retry after
+  // 1 s or more. Keep the listening socket's fd to listen() again with a real
+  // backlog once it is bound.
+  svr_->set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_fd_ = sock;
+  });
 
   svr_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     t_started = std::chrono::steady_clock::now();
@@ -107,6 +117,11 @@ Server::Server(const config::Config& cfg, runtime::ScriptHost& host)
   });
 
   svr_->set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    if (!log::enabled(log::Level::Info)) {  // don't build a line nobody will write
+      t_request_id.clear();
+      log::set_request_id("");
+      return;
+    }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_started).count();
     log::info("request", {{"method", req.method},
                           {"path", req.path},
@@ -129,6 +144,7 @@ int Server::bind() {
   } else if (!svr_->bind_to_port(host, port)) {
     throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + " (in use or not permitted)");
   }
+  if (listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);  // Linux updates the backlog of a listening socket
   return port;
 }
 

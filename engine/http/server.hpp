@@ -41,6 +41,7 @@ class Server {
   std::unique_ptr<httplib::Server> svr_;
   std::chrono::steady_clock::time_point started_;
   std::vector<std::string> cors_origins_;
+  int listen_fd_ = -1;
 };
 
 }  // namespace mr::http

@@ -128,7 +128,8 @@ class Encoder {
  private:
   [[noreturn]] void fail(const std::string& what) {
     std::string path = "$";
-    for (const auto& seg : path_) path += seg;
+    for (const auto& seg : path_)
+      path += seg.key ? "." + std::string(seg.key, seg.len) : "[" + std::to_string(seg.index) + "]";
     throw JsonError(what + " at " + path);
   }
 
@@ -190,20 +191,22 @@ class Encoder {
     if (!lua_checkstack(L_, 4)) fail("Lua stack exhausted");
     idx = idx < 0 ? lua_gettop(L_) + idx + 1 : idx;
     open_.push_back(self);
-
     Tag tag = table_tag(L_, idx);
-    // Classify keys.
+
+    // One pass over the table: classify the keys and, while the stack has
+    // room, keep every (key, value) pair on it so objects need no second lookup.
+    const int base = lua_gettop(L_);
+    bool pairs_kept = true;
     size_t n_int = 0, n_str = 0;
     double max_int = 0;
     bool bad_key = false;
     lua_pushnil(L_);
     while (lua_next(L_, idx) != 0) {
-      lua_pop(L_, 1);
-      int kt = lua_type(L_, -1);
+      int kt = lua_type(L_, -2);
       if (kt == LUA_TSTRING) {
         ++n_str;
       } else if (kt == LUA_TNUMBER) {
-        double k = lua_tonumber(L_, -1);
+        double k = lua_tonumber(L_, -2);
         if (k >= 1 && k == std::floor(k)) {
           ++n_int;
           max_int = std::max(max_int, k);
@@ -213,7 +216,14 @@ class Encoder {
       } else {
         bad_key = true;
       }
+      if (pairs_kept && lua_checkstack(L_, 3)) {
+        lua_pushvalue(L_, -2);  // key copy drives lua_next; the pair stays below it
+      } else {
+        pairs_kept = false;
+        lua_pop(L_, 1);
+      }
     }
+    if (!pairs_kept) lua_settop(L_, base);
     if (bad_key) fail("table has a key that is neither a string nor a positive integer");
     bool as_array;
     if (tag == Tag::Array) {
@@ -231,11 +241,12 @@ class Encoder {
            std::to_string(n_int) + " elements");
 
     if (as_array) {
+      lua_settop(L_, base);
       out_ += '[';
       for (size_t i = 1; i <= n_int; ++i) {
         if (i > 1) out_ += ',';
         newline(depth + 1);
-        path_.push_back("[" + std::to_string(i) + "]");
+        path_.push_back({nullptr, 0, i});
         lua_rawgeti(L_, idx, static_cast<int>(i));
         value(-1, depth + 1);
         lua_pop(L_, 1);
@@ -245,33 +256,50 @@ class Encoder {
       out_ += ']';
     } else {
       // Sorted keys: deterministic bytes (stable ETags, readable diffs).
-      std::vector<std::string_view> keys;
-      keys.reserve(n_str);
-      lua_pushnil(L_);
-      while (lua_next(L_, idx) != 0) {
-        lua_pop(L_, 1);
-        size_t len;
-        const char* k = lua_tolstring(L_, -1, &len);  // strings stay alive: they are keys of the table
-        keys.emplace_back(k, len);
+      struct Entry {
+        std::string_view key;
+        int value_slot;  // stack slot of the value, or 0 when pairs were not kept
+      };
+      std::vector<Entry> entries;
+      entries.reserve(n_str);
+      if (pairs_kept) {
+        for (int slot = base + 1; slot + 1 <= lua_gettop(L_); slot += 2) {
+          size_t len;
+          const char* k = lua_tolstring(L_, slot, &len);  // a string key: no conversion happens
+          entries.push_back({std::string_view(k, len), slot + 1});
+        }
+      } else {
+        lua_pushnil(L_);
+        while (lua_next(L_, idx) != 0) {
+          lua_pop(L_, 1);
+          size_t len;
+          const char* k = lua_tolstring(L_, -1, &len);  // strings stay alive: they are keys of the table
+          entries.push_back({std::string_view(k, len), 0});
+        }
       }
-      std::sort(keys.begin(), keys.end());
+      std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.key < b.key; });
       out_ += '{';
       bool first = true;
-      for (auto k : keys) {
+      for (const auto& e : entries) {
         if (!first) out_ += ',';
         first = false;
         newline(depth + 1);
-        path_.push_back("." + std::string(k));
-        string(k);
+        path_.push_back({e.key.data(), e.key.size(), 0});
+        string(e.key);
         out_ += opts_.pretty ? ": " : ":";
-        lua_pushlstring(L_, k.data(), k.size());
-        lua_rawget(L_, idx);
-        value(-1, depth + 1);
-        lua_pop(L_, 1);
+        if (e.value_slot) {
+          value(e.value_slot, depth + 1);
+        } else {
+          lua_pushlstring(L_, e.key.data(), e.key.size());
+          lua_rawget(L_, idx);
+          value(-1, depth + 1);
+          lua_pop(L_, 1);
+        }
         path_.pop_back();
       }
-      if (!keys.empty()) newline(depth);
+      if (!entries.empty()) newline(depth);
       out_ += '}';
+      lua_settop(L_, base);
     }
     open_.pop_back();
   }
@@ -280,7 +308,14 @@ class Encoder {
   std::string& out_;
   const EncodeOptions& opts_;
   std::vector<const void*> open_;
-  std::vector<std::string> path_;
+  // Where the encoder is, for error messages only: cheap to push and pop, and
+  // turned into text ("$.items[3].name") only when something fails.
+  struct Segment {
+    const char* key;  // an object key (alive while its table is), or null for an array index
+    size_t len;
+    size_t index;
+  };
+  std::vector<Segment> path_;
 };
 
 /* -- Decoder ------------------------------------------------------------- */
@@ -452,6 +487,7 @@ void encode(lua_State* L, int idx, std::string& out, const EncodeOptions& opts) 
 
 std::string encode(lua_State* L, int idx, const EncodeOptions& opts) {
   std::string out;
+  out.reserve(256);
   encode(L, idx, out, opts);
   return out;
 }

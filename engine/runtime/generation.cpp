@@ -123,6 +123,18 @@ std::unique_ptr<AppState> Generation::make_state() const {
   return load_state(nullptr, nullptr);
 }
 
+void Generation::prewarm(size_t n) {
+  while (true) {
+    {
+      std::lock_guard lk(mu_);
+      if (idle_.size() >= n) return;
+    }
+    auto st = make_state();  // outside the lock: requests keep leasing meanwhile
+    std::lock_guard lk(mu_);
+    idle_.push_back(std::move(st));
+  }
+}
+
 Generation::Lease Generation::acquire() {
   {
     std::lock_guard lk(mu_);

@@ -62,6 +62,9 @@ class Generation : public std::enable_shared_from_this<Generation> {
 
   // Takes an idle state or makes one (throws LoadFailure if that fails).
   Lease acquire();
+  // Fills the pool up to n idle states, so the first requests after a reload
+  // do not each pay for loading one. Safe while requests run.
+  void prewarm(size_t n);
   // Loads the tree into a fresh state not taken from the pool (REPL sessions).
   std::unique_ptr<AppState> make_state() const;
 

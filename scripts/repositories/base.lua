@@ -79,16 +79,18 @@ function Repo:list(opts)
     end
   end
   local where = #clauses > 0 and (" WHERE " .. table.concat(clauses, " AND ")) or ""
-  local total = db.query_one("SELECT COUNT(*) AS n FROM " .. quote(self.table) .. where, unpack(args)).n
   local sql = "SELECT * FROM " .. quote(self.table) .. where .. " ORDER BY " .. (opts.order_by or self.order_by)
   local n = #args
+  -- Only a page needs a separate COUNT; a whole list counts itself.
+  local total
   if opts.limit then
+    total = db.query_one("SELECT COUNT(*) AS n FROM " .. quote(self.table) .. where, unpack(args, 1, n)).n
     sql = sql .. " LIMIT ? OFFSET ?"
     args[n + 1], args[n + 2] = opts.limit, opts.offset or 0
   end
   local rows = db.query(sql, unpack(args, 1, #args))
   for i = 1, #rows do self:decode(rows[i]) end
-  return rows, total
+  return rows, total or #rows
 end
 
 -- fields: column → value (unknown columns are a programming error).
