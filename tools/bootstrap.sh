@@ -21,7 +21,7 @@ BUILD_PKGS=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
 )
 # Tools the end-to-end tests drive the binary with.
-TEST_PKGS=(curl python3 sqlite3)
+TEST_PKGS=(curl python3 sqlite3 ffmpeg)  # ffmpeg: ffprobe cross-checks the video tests; bench/video
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 if [[ "${1:-}" == "--bench" ]]; then

@@ -35,6 +35,9 @@ const std::vector<KeySpec>& key_specs() {
       {"db.path", Type::String, "", "SQLite file; empty = <data>/moonreel.db"},
       {"db.busy_timeout_ms", Type::Integer, 5000, "how long a writer waits for the write lock before failing"},
       {"db.migrations", Type::String, "", "folder of NNN_name.sql migrations; empty = <root>/migrations"},
+      {"media.max_pixels", Type::Integer, 100000000LL,
+       "largest decoded image (pixels); decompression bombs are refused before decoding"},
+      {"media.max_file_bytes", Type::Integer, 512LL * 1024 * 1024, "largest uploaded media file"},
       {"media.max_duration_s", Type::Number, 3600.0, "longest video accepted"},
       {"media.max_video_bytes", Type::Integer, 4LL * 1024 * 1024 * 1024, "largest video or audio file opened"},
   };

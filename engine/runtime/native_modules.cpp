@@ -4,6 +4,11 @@
 #include "db/db.hpp"
 #include "json/json_lua.hpp"
 #include "log/log.hpp"
+#include "media/video_lua.hpp"
+
+namespace mr::media {
+int luaopen_image(lua_State* L);
+}
 
 namespace mr::store {
 int luaopen_store(lua_State* L);
@@ -19,6 +24,8 @@ void install_native_modules(lua_State* L) {
                                      {"moonreel.engine", luaopen_engine},
                                      {"moonreel.store", store::luaopen_store},
                                      {"moonreel.db", db::luaopen_db},
+                                     {"moonreel.video", media::luaopen_video},
+                                     {"moonreel.image", media::luaopen_image},
                                      {nullptr, nullptr}};
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");

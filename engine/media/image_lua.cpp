@@ -1,0 +1,337 @@
+// media/image_lua.cpp — `moonreel.image`: decode, probe, thumbnail, transform, draw, encode.
+//
+// Handles own a cv::Mat (8-bit BGR / BGRA / gray) and are freed by the GC;
+// pixels never become Lua tables. Every decode checks the header's pixel
+// count against media.max_pixels before a pixel is allocated. Colours are
+// "#rrggbb[aa]" or {r, g, b[, a]}.
+#include <lua.hpp>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "config/config.hpp"
+#include "media/image_handle.hpp"
+#include "media/image_probe.hpp"
+#include "runtime/lua_state.hpp"
+#include "store/store.hpp"
+
+namespace mr::media {
+
+/* -- Handles ------------------------------------------------------------- */
+
+void ensure_image_meta(lua_State* L);
+
+void push_image(lua_State* L, cv::Mat mat) {
+  ensure_image_meta(L);
+  void* mem = lua_newuserdata(L, sizeof(ImageHandle));
+  new (mem) ImageHandle{std::move(mat)};
+  luaL_getmetatable(L, kImageMeta);
+  lua_setmetatable(L, -2);
+}
+
+cv::Mat& check_image(lua_State* L, int idx) {
+  return static_cast<ImageHandle*>(luaL_checkudata(L, idx, kImageMeta))->mat;
+}
+
+namespace {
+
+cv::Scalar parse_color(lua_State* L, int idx, int channels) {
+  double r = 0, g = 0, b = 0, a = 255;
+  if (lua_isstring(L, idx)) {
+    std::string s = lua_tostring(L, idx);
+    if (s.size() != 7 && s.size() != 9) throw ImageError("colour must be #rrggbb or #rrggbbaa: '" + s + "'");
+    auto hex = [&](size_t o) { return static_cast<double>(std::stoi(s.substr(o, 2), nullptr, 16)); };
+    r = hex(1), g = hex(3), b = hex(5);
+    if (s.size() == 9) a = hex(7);
+  } else if (lua_istable(L, idx)) {
+    lua_rawgeti(L, idx, 1), lua_rawgeti(L, idx, 2), lua_rawgeti(L, idx, 3), lua_rawgeti(L, idx, 4);
+    r = lua_tonumber(L, -4), g = lua_tonumber(L, -3), b = lua_tonumber(L, -2);
+    if (lua_isnumber(L, -1)) a = lua_tonumber(L, -1);
+    lua_pop(L, 4);
+  } else if (!lua_isnoneornil(L, idx)) {
+    throw ImageError("colour must be a string or a table");
+  }
+  if (channels == 1) return cv::Scalar(0.299 * r + 0.587 * g + 0.114 * b);
+  return cv::Scalar(b, g, r, a);
+}
+
+// Decoded images are normalised to 8-bit with 1, 3 or 4 channels.
+cv::Mat normalise(cv::Mat m) {
+  if (m.depth() != CV_8U) m.convertTo(m, CV_8U, m.depth() == CV_16U ? 1.0 / 257 : 1.0);
+  if (m.channels() == 2) cv::cvtColor(m, m, cv::COLOR_GRAY2BGR);
+  return m;
+}
+
+cv::Mat decode_checked(std::string_view bytes, long long max_pixels, int flags) {
+  ImageInfo info = probe(bytes);
+  check_pixels(info, max_pixels);
+  check_complete(info, bytes);
+  std::vector<uchar> buf(bytes.begin(), bytes.end());
+  cv::Mat m;
+  try {
+    m = cv::imdecode(buf, flags);  // applies EXIF orientation for JPEG
+  } catch (const cv::Exception&) {
+  }
+  if (m.empty()) throw ImageError("corrupt or truncated " + info.format + " image");
+  return normalise(m);
+}
+
+std::string_view bytes_arg(lua_State* L, int idx) {
+  size_t n;
+  const char* s = luaL_checklstring(L, idx, &n);
+  return {s, n};
+}
+
+long long opt_max_pixels(lua_State* L, int idx) {
+  if (!lua_istable(L, idx)) return 0;
+  lua_getfield(L, idx, "max_pixels");
+  long long v = lua_isnumber(L, -1) ? static_cast<long long>(lua_tonumber(L, -1)) : 0;
+  lua_pop(L, 1);
+  return v;
+}
+
+/* -- Module functions ---------------------------------------------------- */
+
+int l_probe(lua_State* L) {
+  ImageInfo info = probe(bytes_arg(L, 1));
+  lua_createtable(L, 0, 3);
+  lua_pushstring(L, info.format.c_str());
+  lua_setfield(L, -2, "format");
+  lua_pushnumber(L, static_cast<lua_Number>(info.width));
+  lua_setfield(L, -2, "width");
+  lua_pushnumber(L, static_cast<lua_Number>(info.height));
+  lua_setfield(L, -2, "height");
+  return 1;
+}
+
+int l_decode(lua_State* L) {
+  push_image(L, decode_checked(bytes_arg(L, 1), opt_max_pixels(L, 2), cv::IMREAD_UNCHANGED | cv::IMREAD_ANYCOLOR));
+  return 1;
+}
+
+int l_load(lua_State* L) {
+  std::string path = luaL_checkstring(L, 1);
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw ImageError("cannot read " + path);
+  std::string data;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+  std::fclose(f);
+  push_image(L, decode_checked(data, opt_max_pixels(L, 2), cv::IMREAD_UNCHANGED | cv::IMREAD_ANYCOLOR));
+  return 1;
+}
+
+// Thumbnail: JPEGs decode at 1/2, 1/4 or 1/8 scale when that still covers
+// max_side, which skips most of the decoding work for large photos.
+int l_thumbnail(lua_State* L) {
+  std::string_view bytes = bytes_arg(L, 1);
+  int side = static_cast<int>(luaL_optinteger(L, 2, 256));
+  if (side < 1 || side > 16384) throw ImageError("thumbnail size must be 1..16384");
+  ImageInfo info = probe(bytes);
+  check_pixels(info, opt_max_pixels(L, 3));
+  int flags = cv::IMREAD_COLOR;
+  long long longest = std::max(info.width, info.height);
+  if (info.format == "jpeg") {
+    if (longest / 8 >= side)
+      flags = cv::IMREAD_REDUCED_COLOR_8;
+    else if (longest / 4 >= side)
+      flags = cv::IMREAD_REDUCED_COLOR_4;
+    else if (longest / 2 >= side)
+      flags = cv::IMREAD_REDUCED_COLOR_2;
+  }
+  cv::Mat m = decode_checked(bytes, opt_max_pixels(L, 3), flags);
+  double scale = static_cast<double>(side) / std::max(m.cols, m.rows);
+  if (scale < 1.0) {
+    cv::resize(m, m, cv::Size(std::max(1, static_cast<int>(m.cols * scale + 0.5)),
+                              std::max(1, static_cast<int>(m.rows * scale + 0.5))),
+               0, 0, cv::INTER_AREA);
+  }
+  push_image(L, m);
+  return 1;
+}
+
+int l_new(lua_State* L) {
+  int w = static_cast<int>(luaL_checkinteger(L, 1)), h = static_cast<int>(luaL_checkinteger(L, 2));
+  if (w < 1 || h < 1 || static_cast<long long>(w) * h > config::current().integer("media.max_pixels"))
+    throw ImageError("image size must be positive and within media.max_pixels");
+  bool alpha = lua_isstring(L, 3) && std::string(lua_tostring(L, 3)).size() == 9;
+  push_image(L, cv::Mat(h, w, alpha ? CV_8UC4 : CV_8UC3, parse_color(L, 3, alpha ? 4 : 3)));
+  return 1;
+}
+
+/* -- Methods --------------------------------------------------------------- */
+
+int m_width(lua_State* L) {
+  lua_pushinteger(L, check_image(L, 1).cols);
+  return 1;
+}
+int m_height(lua_State* L) {
+  lua_pushinteger(L, check_image(L, 1).rows);
+  return 1;
+}
+int m_channels(lua_State* L) {
+  lua_pushinteger(L, check_image(L, 1).channels());
+  return 1;
+}
+int m_size(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  lua_pushinteger(L, m.cols);
+  lua_pushinteger(L, m.rows);
+  return 2;
+}
+
+int m_resize(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  int w = static_cast<int>(luaL_checkinteger(L, 2)), h = static_cast<int>(luaL_checkinteger(L, 3));
+  if (w < 1 || h < 1) throw ImageError("resize: width and height must be positive");
+  int interp = (w < m.cols || h < m.rows) ? cv::INTER_AREA : cv::INTER_LANCZOS4;  // area down, Lanczos up
+  cv::Mat out;
+  cv::resize(m, out, cv::Size(w, h), 0, 0, interp);
+  push_image(L, out);
+  return 1;
+}
+
+int m_crop(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  cv::Rect r(static_cast<int>(luaL_checkinteger(L, 2)), static_cast<int>(luaL_checkinteger(L, 3)),
+             static_cast<int>(luaL_checkinteger(L, 4)), static_cast<int>(luaL_checkinteger(L, 5)));
+  if (r.x < 0 || r.y < 0 || r.width < 1 || r.height < 1 || r.x + r.width > m.cols || r.y + r.height > m.rows)
+    throw ImageError("crop: rectangle outside the image");
+  push_image(L, m(r).clone());
+  return 1;
+}
+
+int m_encode(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  std::string fmt = luaL_optstring(L, 2, "png");
+  if (fmt == "jpg") fmt = "jpeg";
+  std::vector<int> params;
+  int quality = 90;
+  if (lua_istable(L, 3)) {
+    lua_getfield(L, 3, "quality");
+    if (lua_isnumber(L, -1)) quality = static_cast<int>(lua_tointeger(L, -1));
+    lua_pop(L, 1);
+  }
+  std::string ext;
+  if (fmt == "jpeg") {
+    ext = ".jpg";
+    params = {cv::IMWRITE_JPEG_QUALITY, quality};
+  } else if (fmt == "webp") {
+    ext = ".webp";
+    params = {cv::IMWRITE_WEBP_QUALITY, quality};
+  } else if (fmt == "png" || fmt == "bmp" || fmt == "tiff") {
+    ext = "." + fmt;
+  } else {
+    throw ImageError("encode: format must be png, jpeg, webp, bmp or tiff");
+  }
+  cv::Mat src = m;
+  if (fmt == "jpeg" && m.channels() == 4) cv::cvtColor(m, src, cv::COLOR_BGRA2BGR);  // JPEG has no alpha
+  std::vector<uchar> out;
+  if (!cv::imencode(ext, src, out, params)) throw ImageError("encode: " + fmt + " encoding failed");
+  lua_pushlstring(L, reinterpret_cast<const char*>(out.data()), out.size());
+  return 1;
+}
+
+int m_save(lua_State* L) {
+  std::string path = luaL_checkstring(L, 2);
+  std::string fmt = path.substr(path.rfind('.') + 1);
+  lua_settop(L, 3);
+  lua_pushstring(L, fmt.c_str());
+  lua_replace(L, 2);
+  m_encode(L);
+  size_t n;
+  const char* bytes = lua_tolstring(L, -1, &n);
+  store::write_atomic(path, std::string_view(bytes, n));
+  return 0;
+}
+
+int m_fill(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  m.setTo(parse_color(L, 2, m.channels()));
+  lua_settop(L, 1);
+  return 1;
+}
+
+int m_rect(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  cv::Rect r(static_cast<int>(luaL_checkinteger(L, 2)), static_cast<int>(luaL_checkinteger(L, 3)),
+             static_cast<int>(luaL_checkinteger(L, 4)), static_cast<int>(luaL_checkinteger(L, 5)));
+  cv::rectangle(m, r, parse_color(L, 6, m.channels()), static_cast<int>(luaL_optinteger(L, 7, -1)), cv::LINE_AA);
+  lua_settop(L, 1);
+  return 1;
+}
+
+int m_circle(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  cv::circle(m, cv::Point(static_cast<int>(luaL_checkinteger(L, 2)), static_cast<int>(luaL_checkinteger(L, 3))),
+             static_cast<int>(luaL_checkinteger(L, 4)), parse_color(L, 5, m.channels()),
+             static_cast<int>(luaL_optinteger(L, 6, -1)), cv::LINE_AA);
+  lua_settop(L, 1);
+  return 1;
+}
+
+// One pixel (r, g, b, a): for probes in tests and checks, not for loops.
+int m_pixel(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  int x = static_cast<int>(luaL_checkinteger(L, 2)), y = static_cast<int>(luaL_checkinteger(L, 3));
+  if (x < 0 || y < 0 || x >= m.cols || y >= m.rows) throw ImageError("pixel: outside the image");
+  const uchar* p = m.ptr<uchar>(y) + x * m.channels();
+  int c = m.channels();
+  lua_pushinteger(L, c >= 3 ? p[2] : p[0]);
+  lua_pushinteger(L, c >= 3 ? p[1] : p[0]);
+  lua_pushinteger(L, p[0]);
+  lua_pushinteger(L, c == 4 ? p[3] : 255);
+  return 4;
+}
+
+int m_gc(lua_State* L) {
+  static_cast<ImageHandle*>(luaL_checkudata(L, 1, kImageMeta))->~ImageHandle();
+  return 0;
+}
+
+int m_tostring(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  lua_pushfstring(L, "image %dx%dx%d", m.cols, m.rows, m.channels());
+  return 1;
+}
+
+}  // namespace
+
+void ensure_image_meta(lua_State* L) {
+  if (luaL_newmetatable(L, kImageMeta) == 0) {
+    lua_pop(L, 1);
+    return;
+  }
+  static const luaL_Reg methods[] = {
+      {"width", runtime::guarded<m_width>},   {"height", runtime::guarded<m_height>},
+      {"channels", runtime::guarded<m_channels>}, {"size", runtime::guarded<m_size>},
+      {"resize", runtime::guarded<m_resize>}, {"crop", runtime::guarded<m_crop>},
+      {"encode", runtime::guarded<m_encode>}, {"save", runtime::guarded<m_save>},
+      {"fill", runtime::guarded<m_fill>},     {"rect", runtime::guarded<m_rect>},
+      {"circle", runtime::guarded<m_circle>}, {"pixel", runtime::guarded<m_pixel>},
+      {nullptr, nullptr}};
+  lua_newtable(L);
+  luaL_register(L, nullptr, methods);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, m_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, runtime::guarded<m_tostring>);
+  lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+}
+
+int luaopen_image(lua_State* L) {
+  ensure_image_meta(L);
+  static const luaL_Reg fns[] = {{"probe", runtime::guarded<l_probe>},
+                                 {"decode", runtime::guarded<l_decode>},
+                                 {"load", runtime::guarded<l_load>},
+                                 {"thumbnail", runtime::guarded<l_thumbnail>},
+                                 {"new", runtime::guarded<l_new>},
+                                 {nullptr, nullptr}};
+  lua_newtable(L);
+  luaL_register(L, nullptr, fns);
+  return 1;
+}
+
+}  // namespace mr::media
