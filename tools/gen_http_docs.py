@@ -101,6 +101,28 @@ def main():
     ex("Delete a character", "DELETE", "/api/v1/characters/" + ch["id"])
     ex("Delete a style template", "DELETE", "/api/v1/templates/" + t["id"])
     ex("Delete a project", "DELETE", "/api/v1/projects/" + dup["id"], note="Cascades to scenes, clips, characters.")
+    sh = ex("Create a sheet", "POST", "/api/v1/sheets", {"name": "Moodboard", "columns": 4})
+    ex("List sheets", "GET", "/api/v1/sheets")
+    ex("Update a sheet", "PUT", "/api/v1/sheets/" + sh["id"], {"description": "References for act one"})
+    up = ex("Upload an image or video as a card", "POST", "/api/media/upload",
+            files={"file": ("ref.png", png_bytes(64, 48), "image/png")},
+            note="Multipart `file` (and optional `sheet_id`, `title`); the type comes from the bytes. "
+                 "Without `sheet_id` the card lands on the default sheet.")
+    card = ex("Create a card", "POST", "/api/v1/sheets/%s/cards" % sh["id"], {"title": "Opening", "note": "wide"})
+    ex("Cards of a sheet", "GET", "/api/v1/sheets/%s/cards" % sh["id"],
+       note="Grid order; `?include_deleted=true` shows soft-deleted cards too.")
+    ex("Update a card", "PUT", "/api/v1/cards/" + card["id"], {"title": "Opening shot"})
+    ex("Move a card", "POST", "/api/v1/cards/%s/move" % card["id"], {"position": 0})
+    ex("Batch: all or nothing", "POST", "/api/v1/cards/batch", {"sheet_id": sh["id"], "operations": [
+        {"op": "create", "card": {"title": "Beat 2"}},
+        {"op": "update", "id": card["id"], "changes": {"note": "dusk"}}]},
+       note="Creates, updates, moves and deletes in one transaction; any failure changes nothing and says "
+            "which operation failed. Undone as one operation.")
+    ex("Soft-delete a card", "DELETE", "/api/v1/cards/" + card["id"])
+    ex("Restore a card", "POST", "/api/v1/cards/%s/restore" % card["id"])
+    ex("Undo the sheet's last operation", "POST", "/api/v1/sheets/%s/undo" % sh["id"], None,
+       note="Each sheet keeps its last 50 operations; 409 CONFLICT when there is nothing to undo.")
+    ex("Collect unreferenced artifacts", "POST", "/api/v1/artifacts/collect", {"dry_run": True, "older_than_s": 0})
     ex("Readiness", "GET", "/health/ready")
     ex("Liveness and scripts", "GET", "/api/v1/health")
     errors = []
