@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "config/config.hpp"
+#include "media/background.hpp"
 #include "media/image_handle.hpp"
 #include "media/image_probe.hpp"
 #include "runtime/lua_state.hpp"
@@ -149,6 +150,21 @@ int l_thumbnail(lua_State* L) {
   }
   push_image(L, m);
   return 1;
+}
+
+// remove_background(img [, {method = "auto" | "grabcut" | <registered>}]) → RGBA image, method
+int l_remove_background(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  std::string method = "auto";
+  if (lua_istable(L, 2)) {
+    lua_getfield(L, 2, "method");
+    if (lua_isstring(L, -1)) method = lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  auto [out, used] = remove_background(m, method);
+  push_image(L, out);
+  lua_pushstring(L, used.c_str());
+  return 2;
 }
 
 int l_new(lua_State* L) {
@@ -328,6 +344,7 @@ int luaopen_image(lua_State* L) {
                                  {"load", runtime::guarded<l_load>},
                                  {"thumbnail", runtime::guarded<l_thumbnail>},
                                  {"new", runtime::guarded<l_new>},
+                                 {"remove_background", runtime::guarded<l_remove_background>},
                                  {nullptr, nullptr}};
   lua_newtable(L);
   luaL_register(L, nullptr, fns);
