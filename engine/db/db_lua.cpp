@@ -24,6 +24,7 @@
 
 #include "db/connection.hpp"
 #include "db/db.hpp"
+#include "util/utf8.hpp"
 #include "json/json_lua.hpp"
 #include "runtime/lua_state.hpp"
 
@@ -49,34 +50,7 @@ int located(lua_State* L) {
 /* -- Parameters ---------------------------------------------------------- */
 
 bool valid_utf8(const unsigned char* p, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
-  return true;
+  return util::invalid_utf8_at(std::string_view(reinterpret_cast<const char*>(p), n)) == std::string_view::npos;
 }
 
 // Binds stack slots first..top to the statement's placeholders.
