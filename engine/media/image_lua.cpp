@@ -6,6 +6,8 @@
 // "#rrggbb[aa]" or {r, g, b[, a]}.
 #include <lua.hpp>
 
+#include <cmath>
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -218,6 +220,139 @@ int m_crop(lua_State* L) {
   return 1;
 }
 
+// fit: inside the box, aspect kept. cover: fills the box, centre-cropped.
+// pad: fit, then centred on a canvas of the box's size (letterbox).
+int m_fit(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  int w = static_cast<int>(luaL_checkinteger(L, 2)), h = static_cast<int>(luaL_checkinteger(L, 3));
+  if (w < 1 || h < 1) throw ImageError("fit: width and height must be positive");
+  double s = std::min(static_cast<double>(w) / m.cols, static_cast<double>(h) / m.rows);
+  cv::Size size(std::max(1, static_cast<int>(m.cols * s + 0.5)), std::max(1, static_cast<int>(m.rows * s + 0.5)));
+  cv::Mat out;
+  cv::resize(m, out, size, 0, 0, s < 1 ? cv::INTER_AREA : cv::INTER_LANCZOS4);
+  push_image(L, out);
+  return 1;
+}
+
+int m_cover(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  int w = static_cast<int>(luaL_checkinteger(L, 2)), h = static_cast<int>(luaL_checkinteger(L, 3));
+  if (w < 1 || h < 1) throw ImageError("cover: width and height must be positive");
+  double s = std::max(static_cast<double>(w) / m.cols, static_cast<double>(h) / m.rows);
+  cv::Size size(std::max(w, static_cast<int>(m.cols * s + 0.5)), std::max(h, static_cast<int>(m.rows * s + 0.5)));
+  cv::Mat scaled;
+  cv::resize(m, scaled, size, 0, 0, s < 1 ? cv::INTER_AREA : cv::INTER_LANCZOS4);
+  push_image(L, scaled(cv::Rect((size.width - w) / 2, (size.height - h) / 2, w, h)).clone());
+  return 1;
+}
+
+int m_pad(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  int w = static_cast<int>(luaL_checkinteger(L, 2)), h = static_cast<int>(luaL_checkinteger(L, 3));
+  if (w < 1 || h < 1) throw ImageError("pad: width and height must be positive");
+  double s = std::min(static_cast<double>(w) / m.cols, static_cast<double>(h) / m.rows);
+  cv::Size size(std::max(1, static_cast<int>(m.cols * s + 0.5)), std::max(1, static_cast<int>(m.rows * s + 0.5)));
+  cv::Mat scaled;
+  cv::resize(m, scaled, size, 0, 0, s < 1 ? cv::INTER_AREA : cv::INTER_LANCZOS4);
+  cv::Mat canvas(h, w, m.type(), parse_color(L, 4, m.channels()));
+  scaled.copyTo(canvas(cv::Rect((w - size.width) / 2, (h - size.height) / 2, size.width, size.height)));
+  push_image(L, canvas);
+  return 1;
+}
+
+// Quarter turns are exact; other angles rotate about the centre onto a canvas that holds the result.
+int m_rotate(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  double deg = luaL_checknumber(L, 2);
+  double norm = std::fmod(std::fmod(deg, 360.0) + 360.0, 360.0);
+  cv::Mat out;
+  if (norm == 0) {
+    out = m.clone();
+  } else if (norm == 90) {
+    cv::rotate(m, out, cv::ROTATE_90_COUNTERCLOCKWISE);
+  } else if (norm == 180) {
+    cv::rotate(m, out, cv::ROTATE_180);
+  } else if (norm == 270) {
+    cv::rotate(m, out, cv::ROTATE_90_CLOCKWISE);
+  } else {
+    cv::Point2f c(m.cols / 2.0f, m.rows / 2.0f);
+    cv::Mat r = cv::getRotationMatrix2D(c, deg, 1.0);
+    cv::Rect2f box = cv::RotatedRect(cv::Point2f(), m.size(), static_cast<float>(deg)).boundingRect2f();
+    r.at<double>(0, 2) += box.width / 2.0 - c.x;
+    r.at<double>(1, 2) += box.height / 2.0 - c.y;
+    cv::warpAffine(m, out, r, box.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0, 0, 0, 0));
+  }
+  push_image(L, out);
+  return 1;
+}
+
+// Alpha-blends `other` over a copy of self at (x, y), clipped at the edges.
+int m_composite(lua_State* L) {
+  cv::Mat& base = check_image(L, 1);
+  cv::Mat& over = check_image(L, 2);
+  int x = static_cast<int>(luaL_optinteger(L, 3, 0)), y = static_cast<int>(luaL_optinteger(L, 4, 0));
+  double opacity = luaL_optnumber(L, 5, 1.0);
+  cv::Mat out = base.clone();
+  cv::Rect dst = cv::Rect(x, y, over.cols, over.rows) & cv::Rect(0, 0, out.cols, out.rows);
+  if (dst.area() > 0) {
+    cv::Mat src = over(cv::Rect(dst.x - x, dst.y - y, dst.width, dst.height));
+    cv::Mat src_bgr, alpha;
+    if (src.channels() == 4) {
+      std::vector<cv::Mat> p;
+      cv::split(src, p);
+      alpha = p[3];
+      cv::merge(std::vector<cv::Mat>{p[0], p[1], p[2]}, src_bgr);
+    } else {
+      src_bgr = src.channels() == 1 ? cv::Mat() : src;
+      if (src.channels() == 1) cv::cvtColor(src, src_bgr, cv::COLOR_GRAY2BGR);
+      alpha = cv::Mat(src.size(), CV_8U, cv::Scalar(255));
+    }
+    cv::Mat a;
+    alpha.convertTo(a, CV_32F, opacity / 255.0);
+    cv::Mat roi = out(dst);
+    std::vector<cv::Mat> rp;
+    cv::split(roi, rp);
+    std::vector<cv::Mat> sp;
+    cv::split(src_bgr, sp);
+    for (int c = 0; c < 3 && c < static_cast<int>(rp.size()); ++c) {
+      cv::Mat s32, d32;
+      sp[c].convertTo(s32, CV_32F);
+      rp[c].convertTo(d32, CV_32F);
+      cv::Mat blended = s32.mul(a) + d32.mul(1.0 - a);
+      blended.convertTo(rp[c], CV_8U);
+    }
+    if (rp.size() == 4) {  // result alpha: over + base × (1 − over)
+      cv::Mat d32;
+      rp[3].convertTo(d32, CV_32F, 1.0 / 255.0);
+      cv::Mat ra = a + d32.mul(1.0 - a);
+      ra.convertTo(rp[3], CV_8U, 255.0);
+    }
+    cv::merge(rp, roi);
+  }
+  push_image(L, out);
+  return 1;
+}
+
+// convert("gray" | "rgb" | "bgr" | "rgba" | "bgra"): the channel layout; handles keep BGR(A) internally,
+// so "rgb"/"bgr" both give 3 channels and "rgba"/"bgra" 4.
+int m_convert(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  std::string to = luaL_checkstring(L, 2);
+  cv::Mat out;
+  int c = m.channels();
+  if (to == "gray") {
+    if (c == 1) out = m.clone(); else cv::cvtColor(m, out, c == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+  } else if (to == "rgb" || to == "bgr") {
+    if (c == 3) out = m.clone(); else cv::cvtColor(m, out, c == 4 ? cv::COLOR_BGRA2BGR : cv::COLOR_GRAY2BGR);
+  } else if (to == "rgba" || to == "bgra") {
+    if (c == 4) out = m.clone(); else cv::cvtColor(m, out, c == 3 ? cv::COLOR_BGR2BGRA : cv::COLOR_GRAY2BGRA);
+  } else {
+    throw ImageError("convert: target must be gray, rgb, bgr, rgba or bgra");
+  }
+  push_image(L, out);
+  return 1;
+}
+
 int m_encode(lua_State* L) {
   cv::Mat& m = check_image(L, 1);
   std::string fmt = luaL_optstring(L, 2, "png");
@@ -326,6 +461,9 @@ void ensure_image_meta(lua_State* L) {
       {"encode", runtime::guarded<m_encode>}, {"save", runtime::guarded<m_save>},
       {"fill", runtime::guarded<m_fill>},     {"rect", runtime::guarded<m_rect>},
       {"circle", runtime::guarded<m_circle>}, {"pixel", runtime::guarded<m_pixel>},
+      {"fit", runtime::guarded<m_fit>},       {"cover", runtime::guarded<m_cover>},
+      {"pad", runtime::guarded<m_pad>},       {"rotate", runtime::guarded<m_rotate>},
+      {"composite", runtime::guarded<m_composite>}, {"convert", runtime::guarded<m_convert>},
       {nullptr, nullptr}};
   lua_newtable(L);
   luaL_register(L, nullptr, methods);
