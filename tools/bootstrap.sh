@@ -25,7 +25,7 @@ TEST_PKGS=(curl python3 sqlite3 ffmpeg)  # ffmpeg: ffprobe cross-checks the vide
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 if [[ "${1:-}" == "--bench" ]]; then
-  want+=(wrk hyperfine python3-fastapi python3-uvicorn nginx libnginx-mod-http-lua)
+  want+=(wrk hyperfine python3-fastapi python3-uvicorn nginx libnginx-mod-http-lua python3-pil libvips-tools)
 fi
 
 missing=()
