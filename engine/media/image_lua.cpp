@@ -107,8 +107,15 @@ int l_probe(lua_State* L) {
   return 1;
 }
 
+// JPEG has no alpha, and OpenCV applies the EXIF orientation only for flags
+// other than IMREAD_UNCHANGED: decode JPEGs as colour so photos come upright.
+int decode_flags(std::string_view bytes) {
+  return probe(bytes).format == "jpeg" ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED;
+}
+
 int l_decode(lua_State* L) {
-  push_image(L, decode_checked(bytes_arg(L, 1), opt_max_pixels(L, 2), cv::IMREAD_UNCHANGED | cv::IMREAD_ANYCOLOR));
+  std::string_view bytes = bytes_arg(L, 1);
+  push_image(L, decode_checked(bytes, opt_max_pixels(L, 2), decode_flags(bytes)));
   return 1;
 }
 
@@ -121,7 +128,7 @@ int l_load(lua_State* L) {
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
   std::fclose(f);
-  push_image(L, decode_checked(data, opt_max_pixels(L, 2), cv::IMREAD_UNCHANGED | cv::IMREAD_ANYCOLOR));
+  push_image(L, decode_checked(data, opt_max_pixels(L, 2), decode_flags(data)));
   return 1;
 }
 

@@ -18,7 +18,6 @@ function M.sniff(data)
   if at(1, "\137PNG\r\n\26\n") then return { kind = "image", ext = "png", content_type = "image/png" } end
   if at(1, "\255\216\255") then return { kind = "image", ext = "jpg", content_type = "image/jpeg" } end
   if at(1, "RIFF") and at(9, "WEBP") then return { kind = "image", ext = "webp", content_type = "image/webp" } end
-  if at(1, "GIF87a") or at(1, "GIF89a") then return { kind = "image", ext = "gif", content_type = "image/gif" } end
   if at(1, "RIFF") and at(9, "WAVE") then return { kind = "audio", ext = "wav", content_type = "audio/wav" } end
   if at(1, "ID3") or (#head >= 2 and head:byte(1) == 0xFF and head:byte(2) >= 0xE0) then
     return { kind = "audio", ext = "mp3", content_type = "audio/mpeg" }

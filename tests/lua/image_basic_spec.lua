@@ -112,3 +112,26 @@ describe("composite and convert", function()
     assert.error(function() img:convert("cmyk") end, "convert")
   end)
 end)
+
+describe("EXIF orientation", function()
+  -- An APP1 Exif segment with one IFD entry: Orientation (0x0112) = 6, "rotate 90° clockwise to view".
+  local function with_orientation(jpeg, value)
+    local tiff = "II*\0\8\0\0\0" .. "\1\0" .. "\18\1\3\0\1\0\0\0" .. string.char(value, 0, 0, 0) .. "\0\0\0\0"
+    local payload = "Exif\0\0" .. tiff
+    local len = #payload + 2
+    local app1 = "\255\225" .. string.char(math.floor(len / 256), len % 256) .. payload
+    return jpeg:sub(1, 2) .. app1 .. jpeg:sub(3)
+  end
+  it("decodes a photo upright", function()
+    local jpeg = image.new(60, 20, "#808080"):encode("jpeg")
+    local img = image.decode(with_orientation(jpeg, 6))
+    assert.same({ 20, 60 }, { img:size() })
+    local plain = image.decode(jpeg)
+    assert.same({ 60, 20 }, { plain:size() })
+  end)
+  it("applies it on the thumbnail path too", function()
+    local jpeg = image.new(600, 200, "#808080"):encode("jpeg")
+    local t = image.thumbnail(with_orientation(jpeg, 6), 100)
+    assert.same({ 33, 100 }, { t:size() })
+  end)
+end)
