@@ -183,13 +183,17 @@ std::optional<nlohmann::json> sidecar(std::string_view relpath) {
 bool remove(std::string_view relpath) {
   auto file = resolve(relpath);
   if (!file) return false;
-  fs::path side = *file, thumb = *file;
-  side.replace_extension(".json");
-  thumb.replace_filename(file->stem().string() + "_thumb" + file->extension().string());
+  // The thumbnail may have another extension than the file (a .mp4's is a .jpg):
+  // the sidecar names it.
+  std::optional<fs::path> thumb;
+  if (auto side = sidecar(relpath); side && side->contains("thumb_path") && (*side)["thumb_path"].is_string())
+    thumb = resolve((*side)["thumb_path"].get<std::string>());
+  fs::path side_path = *file;
+  side_path.replace_extension(".json");
   std::error_code ec;
   fs::remove(*file, ec);
-  fs::remove(side, ec);
-  fs::remove(thumb, ec);
+  fs::remove(side_path, ec);
+  if (thumb) fs::remove(*thumb, ec);
   return true;
 }
 
