@@ -26,16 +26,28 @@ local function add(set, url)
   end
 end
 
--- A set of artifact paths (relative to the store root).
-function M.referenced_paths()
+-- Cards soft-deleted before the purge cutoff no longer count as references.
+local function live_filter(tbl)
+  if tbl == "cards" then return ' AND ("deleted_at" IS NULL OR "deleted_at" >= ?)', true end
+  return "", false
+end
+
+-- A set of artifact paths (relative to the store root). With `purge_cutoff`
+-- (ISO time), cards soft-deleted before it are left out, as a purge would.
+function M.referenced_paths(purge_cutoff)
   local set = {}
+  local function rows(sql, tbl)
+    local extra, bind = live_filter(tbl)
+    if bind and purge_cutoff then return db.query(sql .. extra, purge_cutoff) end
+    return db.query(sql)
+  end
   for _, tc in ipairs(SINGLE) do
-    for _, row in ipairs(db.query(('SELECT "%s" AS v FROM "%s" WHERE "%s" IS NOT NULL'):format(tc[2], tc[1], tc[2]))) do
+    for _, row in ipairs(rows(('SELECT "%s" AS v FROM "%s" WHERE "%s" IS NOT NULL'):format(tc[2], tc[1], tc[2]), tc[1])) do
       add(set, row.v)
     end
   end
   for _, tc in ipairs(EMBEDDED) do
-    for _, row in ipairs(db.query(('SELECT "%s" AS v FROM "%s"'):format(tc[2], tc[1]))) do
+    for _, row in ipairs(rows(('SELECT "%s" AS v FROM "%s" WHERE 1 = 1'):format(tc[2], tc[1]), tc[1])) do
       if type(row.v) == "string" then
         for url in row.v:gmatch('"(/files/[^"]+)"') do add(set, url) end
       end

@@ -22,10 +22,9 @@ function M.collect(opts)
   opts = opts or {}
   local grace = opts.older_than_s or 3600
   local purged = 0
-  if not opts.dry_run then
-    purged = references.purge_deleted_cards(iso_before(opts.purge_deleted_after_s or 30 * 86400))
-  end
-  local keep = references.referenced_paths()
+  local purge_cutoff = iso_before(opts.purge_deleted_after_s or 30 * 86400)
+  if not opts.dry_run then purged = references.purge_deleted_cards(purge_cutoff) end
+  local keep = references.referenced_paths(purge_cutoff)  -- a dry run counts the purge it did not do
   local cutoff = iso_before(grace)
   local removed, examined, kept = json.array(), 0, 0
   for _, side in ipairs(store.list()) do

@@ -185,6 +185,23 @@ class Board(unittest.TestCase):
         self.assertAlmostEqual(out["duration"], 1.5, delta=0.05)
         self.assertEqual(self.srv.get(out["thumb_url"]).status, 200)
 
+    def test_unreferenced_artifacts_are_collected_and_referenced_ones_kept(self):
+        s = self.sheet()
+        keep = self.upload(read("photo.png"), "keep.png", s["id"]).json()
+        gone = self.upload(read("photo.jpg"), "gone.jpg", s["id"]).json()
+        self.call("DELETE", "/cards/" + gone["card_id"])
+        dry = self.call("POST", "/artifacts/collect", {"older_than_s": 0, "purge_deleted_after_s": 0, "dry_run": True})
+        self.assertIn(gone["media_url"], dry["removed"])
+        self.assertEqual(self.srv.get(gone["media_url"]).status, 200)  # a dry run removes nothing
+        out = self.call("POST", "/artifacts/collect", {"older_than_s": 0, "purge_deleted_after_s": 0})
+        self.assertGreaterEqual(out["cards_purged"], 1)
+        self.assertIn(gone["media_url"], out["removed"])
+        self.assertNotIn(keep["media_url"], out["removed"])
+        self.assertEqual(self.srv.get(gone["media_url"]).status, 404)
+        self.assertEqual(self.srv.get(gone["thumb_url"]).status, 404)
+        self.assertEqual(self.srv.get(keep["media_url"]).status, 200)
+        self.assertEqual(self.srv.get(keep["thumb_url"]).status, 200)
+
     def test_bad_media_is_refused_and_nothing_is_stored(self):
         before = self.artifact_count()
         jpeg = read("photo.jpg")
