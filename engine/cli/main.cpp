@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
 
   mr::cli::ConfigInputs in;
   std::string host, log_level, log_format, data;
-  int port = -1, workers = -1;
+  int port = -1, workers = -1, job_workers = -1;
   std::vector<std::string> sets;
   app.add_option("--root", in.root, "app root (api/, scripts/, workflows/); default: current directory");
   app.add_option("--config", in.config_file, "configuration file; default: <root>/moonreel.conf.lua");
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   serve->add_option("--host", host, "address to listen on");
   serve->add_option("--port", port, "TCP port (0 = any free port)");
   serve->add_option("--workers", workers, "HTTP worker threads");
+  serve->add_option("--job-workers", job_workers, "job worker threads (0 = run no jobs)");
   auto* check = app.add_subcommand("check", "load every script; list problems as file:line; exit 1 if any");
   auto* routes = app.add_subcommand("routes", "print the route table");
   auto* config = app.add_subcommand("config", "print the effective configuration and where each value came from");
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
     if (!host.empty()) in.flags["server.host"] = host;
     if (port >= 0) in.flags["server.port"] = std::to_string(port);
     if (workers >= 0) in.flags["server.workers"] = std::to_string(workers);
+    if (job_workers >= 0) in.flags["jobs.workers"] = std::to_string(job_workers);
     if (!data.empty()) in.flags["data"] = data;
     if (!log_level.empty()) in.flags["log.level"] = log_level;
     if (!log_format.empty()) in.flags["log.format"] = log_format;

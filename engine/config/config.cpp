@@ -40,6 +40,19 @@ const std::vector<KeySpec>& key_specs() {
       {"media.max_file_bytes", Type::Integer, 512LL * 1024 * 1024, "largest uploaded media file"},
       {"media.max_duration_s", Type::Number, 3600.0, "longest video accepted"},
       {"media.max_video_bytes", Type::Integer, 4LL * 1024 * 1024 * 1024, "largest video or audio file opened"},
+      {"jobs.workers", Type::Integer, 2, "job worker threads, each with its own Lua state (0 = accept jobs, run none)"},
+      {"jobs.max_pending", Type::Integer, 10000, "pending jobs past which new submissions get 429 + Retry-After"},
+      {"jobs.timeout_s", Type::Number, 600.0, "default per-job time limit (a job may ask for its own)"},
+      {"jobs.max_attempts", Type::Integer, 3, "default attempts per job (retryable errors and worker loss)"},
+      {"jobs.retry_backoff_s", Type::Number, 1.0, "first retry delay; doubles with each attempt"},
+      {"jobs.event_retention", Type::Integer, 100000, "queue events kept for Last-Event-ID resume (oldest pruned)"},
+      {"webhooks.secret", Type::String, "", "HMAC-SHA256 key for webhook signatures; empty = <data>/webhook.secret (made once)"},
+      {"webhooks.max_attempts", Type::Integer, 8, "deliveries tried per webhook before it is marked failed"},
+      {"webhooks.backoff_s", Type::Number, 2.0, "first redelivery delay; doubles with each attempt"},
+      {"webhooks.timeout_s", Type::Number, 10.0, "connect + read timeout of one delivery"},
+      {"providers.default", Type::String, "draft", "provider a workflow uses when the request names none"},
+      {"providers.settings", Type::Any, json::object(),
+       "per-provider options: { name = { concurrency = 1, ... } } (concurrency = generations in flight)"},
   };
   return specs;
 }
