@@ -9,6 +9,7 @@
 #include "http/server.hpp"
 #include "log/log.hpp"
 #include "db/db.hpp"
+#include "jobs/queue.hpp"
 #include "repl/repl.hpp"
 #include "store/store.hpp"
 
@@ -42,6 +43,9 @@ int cmd_serve(const config::Config& cfg) {
   if (cfg.boolean("reload.enabled")) host.watch(static_cast<int>(cfg.integer("reload.debounce_ms")));
   host.reload();  // a broken tree still starts: health shows last_error until fixed
 
+  // Jobs a killed server left running are recovered before any worker claims.
+  jobs::queue().start_workers(host, static_cast<int>(cfg.integer("jobs.workers")));
+
   http::Server server(cfg, host);
   int port = server.bind();
 
@@ -73,6 +77,7 @@ int cmd_serve(const config::Config& cfg) {
                           {"data", cfg.str("data")}});
   std::cout << "moonreel listening on http://" << cfg.str("server.host") << ":" << port << std::endl;
   server.run();
+  jobs::queue().stop(cfg.number("server.shutdown_grace_s"));
   repl_server.stop();
   host.stop_watching();
   log::info("stopped");

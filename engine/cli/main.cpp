@@ -4,6 +4,7 @@
 
 #include "cli/app_config.hpp"
 #include "cli/commands.hpp"
+#include "jobs/queue.hpp"
 #include "log/log.hpp"
 #include "store/store.hpp"
 
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
     mr::log::setup(level, cfg.str("log.format"));
     mr::config::publish(cfg);
     mr::store::configure(cfg.str("data"));
+    mr::jobs::queue().configure(mr::jobs::options_from_config(cfg));
 
     if (serve->parsed()) return mr::cli::cmd_serve(cfg);
     if (check->parsed()) return mr::cli::cmd_check(cfg);

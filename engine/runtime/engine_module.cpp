@@ -12,6 +12,7 @@
 #include "json/json_lua.hpp"
 #include "runtime/lua_state.hpp"
 #include "util/time.hpp"
+#include "util/ulid.hpp"
 
 namespace mr::runtime {
 
@@ -53,23 +54,10 @@ int l_sleep(lua_State* L) {
   return 0;
 }
 
-// A ULID: 48-bit millisecond time + 80 random bits in Crockford base32
-// (26 characters). Sorts by creation time; unique without coordination.
+// A ULID (util/ulid.hpp): sorts by creation time; unique without coordination.
 int l_new_id(lua_State* L) {
-  static const char* const kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  thread_local std::mt19937_64 rng{std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32)};
-  uint64_t ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-  char out[26];
-  for (int i = 9; i >= 0; --i, ms >>= 5) out[i] = kAlphabet[ms & 31];
-  uint64_t hi = rng(), lo = rng();
-  for (int i = 10; i < 26; ++i) {
-    out[i] = kAlphabet[hi & 31];
-    hi = (hi >> 5) | (lo << 59);
-    lo >>= 5;
-  }
-  lua_pushlstring(L, out, sizeof out);
+  std::string id = util::new_ulid();
+  lua_pushlstring(L, id.data(), id.size());
   return 1;
 }
 

@@ -10,6 +10,10 @@ namespace mr::media {
 int luaopen_image(lua_State* L);
 }
 
+namespace mr::jobs {
+int luaopen_jobs(lua_State* L);
+}
+
 namespace mr::store {
 int luaopen_store(lua_State* L);
 }
@@ -26,6 +30,7 @@ void install_native_modules(lua_State* L) {
                                      {"moonreel.db", db::luaopen_db},
                                      {"moonreel.video", media::luaopen_video},
                                      {"moonreel.image", media::luaopen_image},
+                                     {"moonreel.jobs", jobs::luaopen_jobs},
                                      {nullptr, nullptr}};
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");

@@ -47,6 +47,9 @@ function M.load(api_modules, workflow_modules)
   for _, name in ipairs(workflow_modules) do
     local wf = require(name)
     local short = name:gsub("^workflows%.", "")
+    if not require("moonreel.workflow").is_workflow(wf) then
+      error(name:gsub("%.", "/") .. ".lua:1: must return require('moonreel.workflow').define{...}", 0)
+    end
     workflows[short] = wf
     names[#names + 1] = short
   end
@@ -173,6 +176,7 @@ function M.dispatch(index, req)
     if ok then return ret end
   end
   if errors.is(ret) then
+    for name, value in pairs(ret.headers or {}) do res:header(name, value) end
     return { status = ret.status, error = { code = ret.code, message = ret.message, details = ret.details },
              headers = res._headers }
   end

@@ -15,7 +15,8 @@ HttpError.__tostring = function(e)
   return ("%d %s: %s"):format(e.status, e.code, e.message)
 end
 
-function M.new(status, code, message, details)
+-- headers (optional): extra response headers, e.g. { ["Retry-After"] = "5" } with a 429.
+function M.new(status, code, message, details, headers)
   assert(type(status) == "number" and status >= 400 and status <= 599, "errors.new: status must be 4xx or 5xx")
   assert(type(code) == "string", "errors.new: code must be a string")
   return setmetatable({
@@ -23,6 +24,7 @@ function M.new(status, code, message, details)
     code = code,
     message = message or code,
     details = details or json.object(),
+    headers = headers,
   }, HttpError)
 end
 
@@ -30,8 +32,8 @@ function M.is(value)
   return getmetatable(value) == HttpError
 end
 
-function M.raise(status, code, message, details)
-  error(M.new(status, code, message, details), 0)
+function M.raise(status, code, message, details, headers)
+  error(M.new(status, code, message, details, headers), 0)
 end
 
 function M.bad_request(message, details) M.raise(400, "BAD_REQUEST", message, details) end
