@@ -1,6 +1,8 @@
 // jobs/queue.cpp — see queue.hpp.
 #include "jobs/queue.hpp"
 
+#include <luajit.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -8,11 +10,16 @@
 #include "jobs/job_context.hpp"
 #include "log/log.hpp"
 #include "runtime/lua_state.hpp"
+#include "runtime/generation.hpp"
 #include "runtime/script_host.hpp"
 
 namespace mr::jobs {
 
 namespace {
+
+// The worker's own state and the generation it was made from (worker_state()).
+thread_local std::shared_ptr<runtime::Generation> t_generation;
+thread_local std::unique_ptr<runtime::AppState> t_state;
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -249,6 +256,12 @@ void Queue::stop(double) {
 }
 
 void Queue::worker_loop(int index) {
+  struct Release {  // the worker's state dies on its own thread (design decision 2)
+    ~Release() {
+      t_state.reset();
+      t_generation.reset();
+    }
+  } release;
   while (!stopping_) {
     unsigned long long seen;
     {
@@ -285,6 +298,21 @@ void Queue::worker_loop(int index) {
   }
 }
 
+// Each worker keeps its own state of the current generation, made again after
+// a reload. The JIT is off in it: LuaJIT runs no hooks inside compiled code, and
+// the stop hook must reach even a tight loop (workflows orchestrate; the heavy
+// work is in C++ primitives, so little is lost).
+lua_State* Queue::worker_state() {
+  auto gen = host_->current();
+  if (!t_state || t_generation != gen) {
+    t_state.reset();
+    t_state = gen->make_state();
+    t_generation = gen;
+    luaJIT_setmode(t_state->lua->get(), 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
+  }
+  return t_state->lua->get();
+}
+
 void Queue::run_one(const Claimed& c) {
   WorkerContext ctx(*this, c.job);
   const std::string& id = ctx.id();
@@ -295,8 +323,7 @@ void Queue::run_one(const Claimed& c) {
   std::string status = "failed", code = "INTERNAL_ERROR", message, traceback;
   bool retryable = false;
   try {
-    auto lease = host_->current()->acquire();
-    lua_State* L = lease.L();
+    lua_State* L = worker_state();
     int top = lua_gettop(L);
     ScopedJob scope(&ctx);
     lua_sethook(L, stop_hook, LUA_MASKCOUNT, 10000);

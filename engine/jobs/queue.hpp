@@ -13,6 +13,8 @@
 // (wait_events), who read the event log from the database, so a subscriber
 // that resumes from an id misses nothing.
 #pragma once
+#include <lua.hpp>
+
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -85,6 +87,7 @@ class Queue {
   void ensure_schema();
   void worker_loop(int index);
   void run_one(const Claimed& c);
+  lua_State* worker_state();
   bool is_stopping_job(const std::string& id) const;
 
   friend class WorkerContext;
