@@ -17,6 +17,12 @@ int cmd_config(const config::Config& cfg);
 int cmd_repl(const config::Config& cfg, bool connect, const std::string& socket);
 int cmd_spec(const config::Config& cfg, const std::vector<std::string>& paths);
 
+struct RunOptions {
+  std::string workflow, input, provider, output;
+  double timeout_s = 0;
+};
+int cmd_run(const config::Config& cfg, const RunOptions& opt);
+
 std::string socket_path(const config::Config& cfg);
 // Opens and migrates the configured database; false (after saying why on stderr) on failure.
 bool prepare_database(const config::Config& cfg);

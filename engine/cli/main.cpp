@@ -43,8 +43,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> spec_paths;
   spec->add_option("paths", spec_paths, "spec files or folders")->required();
 
+  auto* run = app.add_subcommand("run", "run one workflow here, with a progress bar; prints the result JSON");
+  mr::cli::RunOptions run_opt;
+  run->add_option("workflow", run_opt.workflow, "workflow name (workflows/<name>.lua)")->required();
+  run->add_option("--input", run_opt.input, "input JSON object, or @file");
+  run->add_option("--provider", run_opt.provider, "provider to use (sets input.provider)");
+  run->add_option("--output", run_opt.output, "copy the result's first artifact to this path");
+  run->add_option("--timeout", run_opt.timeout_s, "seconds before the run is stopped (default jobs.timeout_s)");
+
   // Global options may also follow the subcommand: `moonreel serve --root x`.
-  for (auto* sub : {serve, check, routes, config, repl, spec}) {
+  for (auto* sub : {serve, check, routes, config, repl, spec, run}) {
     sub->add_option("--root", in.root, "app root");
     sub->add_option("--config", in.config_file, "configuration file");
     sub->add_option("--data", data, "data directory");
@@ -83,6 +91,7 @@ int main(int argc, char** argv) {
     if (config->parsed()) return mr::cli::cmd_config(cfg);
     if (repl->parsed()) return mr::cli::cmd_repl(cfg, connect, socket);
     if (spec->parsed()) return mr::cli::cmd_spec(cfg, spec_paths);
+    if (run->parsed()) return mr::cli::cmd_run(cfg, run_opt);
   } catch (const std::exception& e) {
     std::cerr << "moonreel: " << e.what() << std::endl;
     return 2;

@@ -1,12 +1,13 @@
 // jobs/queue.cpp — see queue.hpp.
 #include "jobs/queue.hpp"
 
-#include <luajit.h>
+#include <lua.hpp>
 
 #include <algorithm>
 #include <cmath>
 
 #include "config/config.hpp"
+#include "jobs/execute.hpp"
 #include "jobs/job_context.hpp"
 #include "log/log.hpp"
 #include "runtime/lua_state.hpp"
@@ -23,20 +24,6 @@ thread_local std::unique_ptr<runtime::AppState> t_state;
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string field(lua_State* L, int t, const char* k) {
-  lua_getfield(L, t, k);
-  std::string s = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
-  lua_pop(L, 1);
-  return s;
-}
-
-// Interpreted Lua checks the job's stop flag every few thousand instructions,
-// so even a workflow that never reports progress can be cancelled or timed out.
-void stop_hook(lua_State* L, lua_Debug*) {
-  JobContext* ctx = current();
-  if (const char* why = ctx ? ctx->stop_reason() : nullptr) luaL_error(L, "moonreel: job stopped (%s)", why);
 }
 
 }  // namespace
@@ -232,7 +219,7 @@ class WorkerContext : public JobContext {
 };
 
 bool Queue::is_stopping_job(const std::string& id) const {
-  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(mu_));
+  std::lock_guard<std::mutex> lock(mu_);
   return cancel_now_.count(id) > 0;
 }
 
@@ -320,40 +307,19 @@ void Queue::run_one(const Claimed& c) {
     std::lock_guard<std::mutex> lock(mu_);
     cancel_now_.insert(id);
   }
-  std::string status = "failed", code = "INTERNAL_ERROR", message, traceback;
-  bool retryable = false;
+  Outcome out;
   try {
     lua_State* L = worker_state();
-    int top = lua_gettop(L);
     ScopedJob scope(&ctx);
-    lua_sethook(L, stop_hook, LUA_MASKCOUNT, 10000);
-    lua_getglobal(L, "require");
-    lua_pushstring(L, "moonreel.workflow");
-    if (runtime::pcall_traceback(L, 1, 1) == 0) {
-      lua_getfield(L, -1, "execute");
-      if (runtime::pcall_traceback(L, 0, 1) == 0 && lua_istable(L, -1)) {
-        int t = lua_gettop(L);
-        status = field(L, t, "status");
-        code = field(L, t, "code");
-        message = field(L, t, "message");
-        traceback = field(L, t, "traceback");
-        lua_getfield(L, t, "retryable");
-        retryable = lua_toboolean(L, -1);
-        lua_pop(L, 1);
-      } else {
-        message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "workflow runner failed";
-      }
-    } else {
-      message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "cannot load moonreel.workflow";
-    }
-    lua_sethook(L, nullptr, 0, 0);
-    lua_settop(L, top);
+    out = execute(L);
   } catch (const std::exception& e) {
     // No loaded app (a broken tree at start) is worth another try once it is fixed.
-    code = "APP_NOT_LOADED";
-    message = e.what();
-    retryable = true;
+    out.code = "APP_NOT_LOADED";
+    out.message = e.what();
+    out.retryable = true;
   }
+  std::string status = out.status, code = out.code, message = out.message, traceback = out.traceback;
+  bool retryable = out.retryable;
 
   try {
     const char* why = ctx.stop_reason();

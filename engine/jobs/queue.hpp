@@ -103,7 +103,7 @@ class Queue {
   runtime::ScriptHost* host_ = nullptr;
   std::vector<std::thread> workers_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable work_cv_;   // workers: new work, pause / resume, stop
   std::condition_variable event_cv_;  // event waiters: anything committed
   unsigned long long change_seq_ = 0;
