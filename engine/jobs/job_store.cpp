@@ -236,6 +236,16 @@ json list(const ListQuery& q) {
   add(q.project_id, " AND project_id = ?");
   add(q.workflow, " AND workflow = ?");
   add(q.clip_id, " AND clip_id = ?");
+  if (!q.key_prefix.empty()) {
+    // LIKE with the prefix's own % and _ escaped, so a key is matched literally.
+    std::string pat;
+    for (char c : q.key_prefix) {
+      if (c == '%' || c == '_' || c == '\\') pat += '\\';
+      pat += c;
+    }
+    where += " AND idempotency_key LIKE ? ESCAPE '\\'";
+    params.emplace_back(pat + "%");
+  }
   long long total = integer(db::query("SELECT count(*) AS n FROM mr_jobs" + where, params).front(), "n");
   params.emplace_back(q.limit);
   params.emplace_back(q.offset);

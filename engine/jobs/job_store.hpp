@@ -65,6 +65,7 @@ long long position(const std::string& id);
 
 struct ListQuery {
   std::string status, project_id, workflow, clip_id;
+  std::string key_prefix;  // idempotency keys starting with this (a batch's jobs)
   long long limit = 50, offset = 0;
 };
 json list(const ListQuery& q);  // {"items": [...], "total": n}

@@ -133,6 +133,7 @@ int l_list(lua_State* L) {
     q.project_id = opt_string(L, 1, "project_id");
     q.workflow = opt_string(L, 1, "workflow");
     q.clip_id = opt_string(L, 1, "clip_id");
+    q.key_prefix = opt_string(L, 1, "key_prefix");
     q.limit = static_cast<long long>(opt_number(L, 1, "limit", 50));
     q.offset = static_cast<long long>(opt_number(L, 1, "offset", 0));
   }

@@ -429,6 +429,76 @@ int m_circle(lua_State* L) {
   return 1;
 }
 
+int m_line(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  cv::Point a(static_cast<int>(luaL_checkinteger(L, 2)), static_cast<int>(luaL_checkinteger(L, 3)));
+  cv::Point b(static_cast<int>(luaL_checkinteger(L, 4)), static_cast<int>(luaL_checkinteger(L, 5)));
+  int thickness = static_cast<int>(luaL_optinteger(L, 7, 1));
+  if (thickness < 1 || thickness > 1000) throw ImageError("line: thickness must be 1-1000");
+  cv::line(m, a, b, parse_color(L, 6, m.channels()), thickness, cv::LINE_AA);
+  lua_settop(L, 1);
+  return 1;
+}
+
+// Text in OpenCV's Hershey simplex font (ASCII; other bytes draw as '?').
+// `size` is the cap height in pixels; x, y is the top-left corner of the text.
+constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
+
+std::string ascii_only(std::string s) {
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 32 || static_cast<unsigned char>(c) > 126) c = '?';
+  return s;
+}
+
+double font_scale(double size) {
+  if (!(size >= 1 && size <= 2000)) throw ImageError("text: size must be 1-2000 pixels");
+  int base = 0;
+  cv::Size one = cv::getTextSize("H", kFont, 1.0, 1, &base);
+  return size / one.height;
+}
+
+int thickness_for(lua_State* L, int idx, double size) {
+  int t = static_cast<int>(luaL_optinteger(L, idx, std::max(1, static_cast<int>(size / 12))));
+  if (t < 1 || t > 200) throw ImageError("text: thickness must be 1-200");
+  return t;
+}
+
+int m_text(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  std::string text = ascii_only(luaL_checkstring(L, 2));
+  int x = static_cast<int>(luaL_checkinteger(L, 3)), y = static_cast<int>(luaL_checkinteger(L, 4));
+  double size = luaL_optnumber(L, 5, 16);
+  double scale = font_scale(size);
+  int thickness = thickness_for(L, 7, size);
+  cv::putText(m, text, cv::Point(x, y + static_cast<int>(size)), kFont, scale, parse_color(L, 6, m.channels()),
+              thickness, cv::LINE_AA);
+  lua_settop(L, 1);
+  return 1;
+}
+
+// width, height (cap height + descender) of a text at a size, for layout (wrapping) in Lua.
+int l_text_size(lua_State* L) {
+  std::string text = ascii_only(luaL_checkstring(L, 1));
+  double size = luaL_optnumber(L, 2, 16);
+  int base = 0;
+  cv::Size sz = cv::getTextSize(text, kFont, font_scale(size), thickness_for(L, 3, size), &base);
+  lua_pushinteger(L, sz.width);
+  lua_pushinteger(L, sz.height + base);
+  return 2;
+}
+
+// The alpha channel as a one-channel image (opaque white when there is none): a cut-out's matte.
+int m_alpha(lua_State* L) {
+  cv::Mat& m = check_image(L, 1);
+  cv::Mat a;
+  if (m.channels() == 4)
+    cv::extractChannel(m, a, 3);
+  else
+    a = cv::Mat(m.rows, m.cols, CV_8UC1, cv::Scalar(255));
+  push_image(L, std::move(a));
+  return 1;
+}
+
 // One pixel (r, g, b, a): for probes in tests and checks, not for loops.
 int m_pixel(lua_State* L) {
   cv::Mat& m = check_image(L, 1);
@@ -468,6 +538,8 @@ void ensure_image_meta(lua_State* L) {
       {"encode", runtime::guarded<m_encode>}, {"save", runtime::guarded<m_save>},
       {"fill", runtime::guarded<m_fill>},     {"rect", runtime::guarded<m_rect>},
       {"circle", runtime::guarded<m_circle>}, {"pixel", runtime::guarded<m_pixel>},
+      {"line", runtime::guarded<m_line>},     {"text", runtime::guarded<m_text>},
+      {"alpha", runtime::guarded<m_alpha>},
       {"fit", runtime::guarded<m_fit>},       {"cover", runtime::guarded<m_cover>},
       {"pad", runtime::guarded<m_pad>},       {"rotate", runtime::guarded<m_rotate>},
       {"composite", runtime::guarded<m_composite>}, {"convert", runtime::guarded<m_convert>},
@@ -489,6 +561,7 @@ int luaopen_image(lua_State* L) {
                                  {"load", runtime::guarded<l_load>},
                                  {"thumbnail", runtime::guarded<l_thumbnail>},
                                  {"new", runtime::guarded<l_new>},
+                                 {"text_size", runtime::guarded<l_text_size>},
                                  {"remove_background", runtime::guarded<l_remove_background>},
                                  {nullptr, nullptr}};
   lua_newtable(L);

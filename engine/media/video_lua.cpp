@@ -274,6 +274,93 @@ int l_trim(lua_State* L) {
   return 1;
 }
 
+/* -- Streaming writer ------------------------------------------------------ */
+
+// video.writer(out, {width, height, fps | fps_num/fps_den, crf, preset}) → w
+//   w:write(img [, repeat]) · w:close() → {path, frames, duration}
+// Frames go to the encoder as they come (no list of images in memory); the
+// file appears only when close() succeeds — a writer dropped or collected
+// before close leaves nothing behind.
+const char* kWriterMeta = "moonreel.video.writer";
+
+struct WriterHandle {
+  VideoWriter* writer;
+  std::string path;
+};
+
+WriterHandle& check_writer(lua_State* L) {
+  auto* h = static_cast<WriterHandle*>(luaL_checkudata(L, 1, kWriterMeta));
+  if (!h->writer) luaL_error(L, "video writer: already closed");
+  return *h;
+}
+
+int l_writer(lua_State* L) {
+  std::string out = luaL_checkstring(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  WriterOptions o;
+  frame_rate(L, 2, o.fps_num, o.fps_den);
+  o.width = opt_int(L, 2, "width", 0);
+  o.height = opt_int(L, 2, "height", 0);
+  if (o.width < 2 || o.height < 2) luaL_error(L, "video.writer: width and height are required (>= 2)");
+  o.width &= ~1;  // yuv420p needs even sides
+  o.height &= ~1;
+  o.crf = opt_int(L, 2, "crf", o.crf);
+  o.preset = opt_string(L, 2, "preset", o.preset);
+  auto* h = static_cast<WriterHandle*>(lua_newuserdata(L, sizeof(WriterHandle)));
+  new (h) WriterHandle{nullptr, out};
+  luaL_getmetatable(L, kWriterMeta);
+  lua_setmetatable(L, -2);
+  auto w = std::make_unique<VideoWriter>();
+  w->open(out, o);
+  h->writer = w.release();
+  return 1;
+}
+
+int m_writer_write(lua_State* L) {
+  WriterHandle& h = check_writer(L);
+  const cv::Mat& img = check_image(L, 2);
+  lua_Integer repeat = luaL_optinteger(L, 3, 1);
+  if (repeat < 0 || repeat > 100000) luaL_error(L, "video writer: repeat must be 0-100000");
+  h.writer->write_frame(img, static_cast<int>(repeat));
+  lua_settop(L, 1);
+  return 1;
+}
+
+int m_writer_close(lua_State* L) {
+  WriterHandle& h = check_writer(L);
+  std::unique_ptr<VideoWriter> w(h.writer);
+  h.writer = nullptr;
+  w->close();
+  EncodeResult r;
+  r.path = h.path;
+  r.frames = w->frames_written();
+  r.duration = w->duration();
+  push_result(L, r);
+  return 1;
+}
+
+int m_writer_gc(lua_State* L) {
+  auto* h = static_cast<WriterHandle*>(luaL_checkudata(L, 1, kWriterMeta));
+  delete h->writer;  // unclosed: the temp file is discarded
+  h->writer = nullptr;
+  h->path.~basic_string();
+  return 0;
+}
+
+void register_writer_meta(lua_State* L) {
+  if (luaL_newmetatable(L, kWriterMeta)) {
+    lua_pushcfunction(L, m_writer_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_newtable(L);
+    lua_pushcfunction(L, runtime::guarded<m_writer_write>);
+    lua_setfield(L, -2, "write");
+    lua_pushcfunction(L, runtime::guarded<m_writer_close>);
+    lua_setfield(L, -2, "close");
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pop(L, 1);
+}
+
 }  // namespace
 
 int luaopen_video(lua_State* L) {
@@ -283,7 +370,9 @@ int luaopen_video(lua_State* L) {
                                  {"encode", runtime::guarded<l_encode>},
                                  {"add_audio", runtime::guarded<l_add_audio>},
                                  {"trim", runtime::guarded<l_trim>},
+                                 {"writer", runtime::guarded<l_writer>},
                                  {nullptr, nullptr}};
+  register_writer_meta(L);
   lua_newtable(L);
   luaL_register(L, nullptr, fns);
   return 1;

@@ -13,6 +13,10 @@
 #include "json/json_lua.hpp"
 #include "runtime/lua_state.hpp"
 #include "store/store.hpp"
+#include "util/ulid.hpp"
+
+#include <cctype>
+#include <filesystem>
 
 namespace mr::store {
 
@@ -111,6 +115,19 @@ int l_file_path(lua_State* L) {
   return 1;
 }
 
+// A fresh path under <data>/tmp (created) for a primitive's intermediate file,
+// e.g. a video being encoded before it is stored. The caller removes it.
+int l_temp_path(lua_State* L) {
+  std::string ext = luaL_optstring(L, 1, "tmp");
+  for (char c : ext)
+    if (!std::isalnum(static_cast<unsigned char>(c))) luaL_error(L, "store.temp_path: the extension must be alphanumeric");
+  auto dir = root().parent_path() / "tmp";
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / (util::new_ulid() + "." + ext)).string();
+  lua_pushstring(L, path.c_str());
+  return 1;
+}
+
 int l_root(lua_State* L) {
   lua_pushstring(L, root().c_str());
   return 1;
@@ -125,6 +142,7 @@ int luaopen_store(lua_State* L) {
                                  {"put_thumbnail", runtime::guarded<l_put_thumbnail>},
                                  {"list", runtime::guarded<l_list>},
                                  {"file_path", runtime::guarded<l_file_path>},
+                                 {"temp_path", runtime::guarded<l_temp_path>},
                                  {nullptr, nullptr}};
   lua_newtable(L);
   luaL_register(L, nullptr, fns);

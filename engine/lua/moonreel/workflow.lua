@@ -98,6 +98,12 @@ function M.context(job, input)
     stop_if_asked()
   end
   function ctx.cancelled() return jobs.stop_reason() ~= nil end
+  -- A view of ctx whose progress maps 0–100 onto lo–hi of this job's bar (one image of a batch).
+  function ctx.scoped(lo, hi)
+    local sub = setmetatable({}, { __index = ctx })
+    function sub.progress(pct, step) ctx.progress(lo + (hi - lo) * math.max(0, math.min(100, pct)) / 100, step) end
+    return sub
+  end
   ctx.check = stop_if_asked
   ctx.fail = M.fail
   -- Holds a permit of `name` (at most `limit` holders in the process) while fn runs.
