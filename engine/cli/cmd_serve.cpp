@@ -45,6 +45,7 @@ int cmd_serve(const config::Config& cfg) {
 
   // Jobs a killed server left running are recovered before any worker claims.
   jobs::queue().start_workers(host, static_cast<int>(cfg.integer("jobs.workers")));
+  jobs::queue().start_webhooks(jobs::webhook_options_from_config(cfg));
 
   http::Server server(cfg, host);
   int port = server.bind();

@@ -188,6 +188,7 @@ int l_status(lua_State* L) {
   for (const auto& [name, st] : semaphore_states())
     sems[name] = {{"in_flight", st.held}, {"waiting", st.waiting}, {"limit", st.limit}};
   s["providers"] = sems;
+  s["webhooks"] = queue().webhook_counts();
   push(L, s);
   return 1;
 }

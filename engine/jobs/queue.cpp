@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "config/config.hpp"
+#include "db/db.hpp"
 #include "jobs/execute.hpp"
 #include "jobs/job_context.hpp"
 #include "log/log.hpp"
@@ -24,6 +25,12 @@ thread_local std::unique_ptr<runtime::AppState> t_state;
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Runs inside the transaction that ends a job: the delivery commits with it.
+void enqueue_webhook(const json& job, const std::string& event) {
+  if (!job["webhook_url"].is_string()) return;
+  webhook_enqueue(job["webhook_url"].get<std::string>(), event, json{{"event", event}, {"job", job}}.dump());
 }
 
 }  // namespace
@@ -51,6 +58,8 @@ void Queue::configure(const QueueOptions& opt) { opt_ = opt; }
 void Queue::ensure_schema() {
   std::call_once(schema_once_, [this] {
     init_schema();
+    webhooks_init_schema();
+    set_terminal_hook(enqueue_webhook);
     pending_ = count_status("pending");
     paused_ = state_get("paused", "0") == "1";
   });
@@ -63,12 +72,32 @@ void Queue::notify() {
   }
   work_cv_.notify_all();
   event_cv_.notify_all();
+  if (webhooks_) webhooks_->notify();
+}
+
+void Queue::start_webhooks(const WebhookOptions& opt) {
+  ensure_schema();
+  webhooks_ = std::make_unique<WebhookSender>(opt);
+  webhooks_->start();
+}
+
+std::map<std::string, long long> Queue::webhook_counts() {
+  ensure_schema();
+  std::map<std::string, long long> out;
+  for (const auto& r : db::query("SELECT status, count(*) AS n FROM mr_webhooks GROUP BY status")) {
+    auto s = std::get_if<std::string>(&r.at("status"));
+    auto n = std::get_if<long long>(&r.at("n"));
+    if (s && n) out[*s] = *n;
+  }
+  return out;
 }
 
 json Queue::submit(NewJob job, bool* created) {
   ensure_schema();
   if (job.timeout_s <= 0) job.timeout_s = opt_.default_timeout_s;
   if (job.max_attempts <= 0) job.max_attempts = opt_.default_max_attempts;
+  if (std::string why; !job.webhook_url.empty() && !webhook_url_valid(job.webhook_url, &why))
+    throw JobError("VALIDATION_ERROR", "webhook_url " + why);
   // A repeat of an accepted job is answered even when the queue is full.
   bool repeat = (!job.id.empty() && get(job.id)) || (!job.idempotency_key.empty() && get_by_key(job.idempotency_key));
   long long pending = pending_.load();
@@ -240,6 +269,7 @@ void Queue::stop(double) {
   for (auto& t : workers_)
     if (t.joinable()) t.join();
   workers_.clear();
+  if (webhooks_) webhooks_->stop();
 }
 
 void Queue::worker_loop(int index) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "jobs/job_store.hpp"
+#include "jobs/webhooks.hpp"
 
 namespace mr::config {
 class Config;
@@ -77,6 +78,9 @@ class Queue {
 
   // Runs jobs on `n` threads until stop(). Recovers jobs a dead process left running first.
   void start_workers(runtime::ScriptHost& host, int n);
+  // Delivers webhooks (serve only; other tools record deliveries for it).
+  void start_webhooks(const WebhookOptions& opt);
+  std::map<std::string, long long> webhook_counts();
   // Stops claiming; waits up to grace_s for running jobs, then asks them to stop.
   void stop(double grace_s);
 
@@ -102,6 +106,7 @@ class Queue {
   std::chrono::steady_clock::time_point started_at_;
   runtime::ScriptHost* host_ = nullptr;
   std::vector<std::thread> workers_;
+  std::unique_ptr<WebhookSender> webhooks_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;   // workers: new work, pause / resume, stop
