@@ -67,11 +67,12 @@ function M.submit(spec)
     project_id = project_id or M.project_of_clip(clip)
   end
   common.reference("project_id", projects_repo, project_id, "project")
-  local job, created = ok(jobs.submit({
+  local job, created = jobs.submit({
     workflow = spec.workflow, input = input, priority = spec.priority, project_id = project_id, clip_id = clip_id,
     job_id = spec.job_id, webhook_url = spec.webhook_url, max_attempts = spec.max_attempts,
     timeout_s = spec.timeout_s, kind = spec.kind, idempotency_key = spec.idempotency_key,
-  }))
+  })
+  if job == nil then ok(nil, created) end  -- refused: created holds the error
   return job, created
 end
 
