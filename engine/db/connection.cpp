@@ -157,11 +157,11 @@ StatementLease Connection::prepare(std::string_view sql) {
   return StatementLease(std::move(stmt));
 }
 
-void Connection::begin() {
+void Connection::begin(std::unique_lock<std::mutex> held) {
   if (depth_ == 0) {
     // IMMEDIATE takes the write lock up front: a deferred transaction that
     // reads and then writes can fail with SQLITE_BUSY without waiting.
-    writer_ = std::unique_lock<std::mutex>(writer_mutex());
+    writer_ = held.owns_lock() ? std::move(held) : std::unique_lock<std::mutex>(writer_mutex());
     try {
       control("BEGIN IMMEDIATE");
     } catch (...) {
@@ -178,11 +178,16 @@ void Connection::commit() {
   if (depth_ <= 0) throw DbError("db: commit without a transaction");
   if (depth_ == 1) {
     control("COMMIT");  // on failure the caller rolls back, which releases the writer lock
-    writer_.unlock();
+    // Depth and the lock object leave the connection before the mutex is
+    // freed: the moment it is, another thread may begin on this connection
+    // (the shared writer) and must find it at depth 0 with writer_ its own.
+    std::unique_lock<std::mutex> release = std::move(writer_);
+    --depth_;
+    release.unlock();
   } else {
     control("RELEASE mr_tx_" + std::to_string(depth_ - 1));
+    --depth_;
   }
-  --depth_;
 }
 
 void Connection::rollback() noexcept {
@@ -191,7 +196,10 @@ void Connection::rollback() noexcept {
   struct Release {  // the outermost rollback always gives the writer lock back
     Connection* c;
     ~Release() {
-      if (c->depth_ == 0 && c->writer_.owns_lock()) c->writer_.unlock();
+      if (c->depth_ == 0 && c->writer_.owns_lock()) {
+        std::unique_lock<std::mutex> release = std::move(c->writer_);  // see commit()
+        release.unlock();
+      }
     }
   } release{this};
   // Some errors (SQLITE_FULL, SQLITE_IOERR, ...) roll the whole transaction
@@ -268,7 +276,70 @@ void ensure_configured() {
   configure(path_from_config(cfg), static_cast<int>(cfg.integer("db.busy_timeout_ms")));
 }
 
+// -- The shared writer connection -------------------------------------------
+//
+// Every outermost transaction of the process runs on one connection, passed
+// from thread to thread under the writer mutex (transactions are serialised by
+// it anyway). A connection that made the last commit itself keeps its page
+// cache; per-thread connections would each find the database changed by the
+// others and re-read their pages (13 preads per job submission, bench/jobs).
+// Reads outside transactions stay on the thread's own connection.
+namespace {
+
+struct WriterSlot {
+  std::unique_ptr<Connection> conn;
+  uint64_t generation = 0;
+};
+WriterSlot g_writer;                      // guarded by writer_mutex()
+thread_local Connection* t_tx = nullptr;  // the connection of this thread's open transaction
+
+}  // namespace
+
+Connection& begin_transaction() {
+  if (t_tx) {  // nested: a savepoint on the same connection
+    t_tx->begin();
+    return *t_tx;
+  }
+  uint64_t gen = g_generation.load(std::memory_order_acquire);
+  if (gen == 0) {
+    ensure_configured();
+    gen = g_generation.load(std::memory_order_acquire);
+  }
+  std::unique_lock<std::mutex> lock(writer_mutex());
+  if (!g_writer.conn || g_writer.generation != gen) {
+    std::string p;
+    int timeout;
+    {
+      std::lock_guard l(g_mu);
+      p = g_path;
+      timeout = g_busy_timeout_ms;
+    }
+    g_writer.conn.reset();
+    g_writer.conn = open_connection(p, timeout);
+    g_writer.generation = gen;
+  }
+  Connection& c = *g_writer.conn;
+  c.begin(std::move(lock));
+  t_tx = &c;
+  return c;
+}
+
+// Whether this was the outermost level is read before the call: once the
+// writer mutex is free, depth() belongs to whichever thread begins next.
+void commit_transaction(Connection& c) {
+  bool outermost = c.depth() == 1;
+  c.commit();
+  if (outermost && t_tx == &c) t_tx = nullptr;
+}
+
+void rollback_transaction(Connection& c) noexcept {
+  bool outermost = c.depth() == 1;
+  c.rollback();
+  if (outermost && t_tx == &c) t_tx = nullptr;
+}
+
 Connection& thread_connection() {
+  if (t_tx) return *t_tx;
   uint64_t gen = g_generation.load(std::memory_order_acquire);
   if (gen == 0) {
     ensure_configured();

@@ -82,7 +82,8 @@ class Connection {
 
   // Nesting: depth 0 → BEGIN IMMEDIATE, deeper → SAVEPOINT. If commit() throws,
   // the transaction is still open and the caller must rollback().
-  void begin();
+  // `held`: the writer mutex, already locked by the caller (begin_transaction).
+  void begin(std::unique_lock<std::mutex> held = {});
   void commit();
   void rollback() noexcept;  // logs a failure rather than throwing: it runs on error paths
   int depth() const { return depth_; }
@@ -107,9 +108,17 @@ class Connection {
   std::unique_lock<std::mutex> writer_;  // held from BEGIN to COMMIT / ROLLBACK
 };
 
-// This thread's connection; configures the default from config::current() when
+// This thread's connection — the shared writer connection while this thread
+// has a transaction open; configures the default from config::current() when
 // configure() was never called.
 Connection& thread_connection();
+
+// Opens (or nests) a transaction on the process's shared writer connection,
+// taking the writer mutex; the connection serves this thread until the
+// outermost commit or rollback.
+Connection& begin_transaction();
+void commit_transaction(Connection& c);
+void rollback_transaction(Connection& c) noexcept;
 
 // Configures the default from config::current() if nothing is configured yet.
 void ensure_configured();

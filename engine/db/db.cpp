@@ -123,13 +123,12 @@ std::vector<Row> query(std::string_view sql, const std::vector<Value>& params) {
 }
 
 void transaction(const std::function<void()>& fn) {
-  Connection& c = thread_connection();
-  c.begin();
+  Connection& c = begin_transaction();
   try {
     fn();
-    c.commit();
+    commit_transaction(c);
   } catch (...) {
-    c.rollback();
+    rollback_transaction(c);
     throw;
   }
 }

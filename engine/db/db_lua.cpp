@@ -198,16 +198,15 @@ int l_exec(lua_State* L) {
 
 int l_tx(lua_State* L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
-  Connection& c = thread_connection();
-  c.begin();
+  Connection& c = begin_transaction();
   if (lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0) != 0) {
-    c.rollback();
+    rollback_transaction(c);
     return lua_error(L);  // the original value, untouched
   }
   try {
-    c.commit();
+    commit_transaction(c);
   } catch (const std::exception&) {
-    c.rollback();
+    rollback_transaction(c);
     throw;
   }
   return lua_gettop(L);

@@ -150,7 +150,7 @@ void init_schema() {
       error_message TEXT,
       project_id TEXT,
       clip_id TEXT,
-      idempotency_key TEXT UNIQUE,
+      idempotency_key TEXT,
       webhook_url TEXT,
       cancel_requested INTEGER NOT NULL DEFAULT 0,
       run_after REAL NOT NULL DEFAULT 0,
@@ -158,16 +158,20 @@ void init_schema() {
       started_at TEXT,
       finished_at TEXT,
       updated_at TEXT NOT NULL))");
-    db::exec("CREATE INDEX IF NOT EXISTS mr_jobs_queue ON mr_jobs(status, priority DESC, seq)");
-    db::exec("CREATE INDEX IF NOT EXISTS mr_jobs_project ON mr_jobs(project_id, seq)");
+    // Partial indexes: each commit writes only the index pages it must. Only
+    // pending jobs sit in the queue index (a completion never touches it), and
+    // jobs without a key or project are in neither of those.
+    db::exec("CREATE INDEX IF NOT EXISTS mr_jobs_pending ON mr_jobs(priority DESC, seq) WHERE status = 'pending'");
+    db::exec("CREATE UNIQUE INDEX IF NOT EXISTS mr_jobs_key ON mr_jobs(idempotency_key) WHERE idempotency_key IS NOT NULL");
+    db::exec("CREATE INDEX IF NOT EXISTS mr_jobs_project ON mr_jobs(project_id, seq) WHERE project_id IS NOT NULL");
     db::exec(R"(CREATE TABLE IF NOT EXISTS mr_job_events (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       job_id TEXT,
       project_id TEXT,
       type TEXT NOT NULL,
       data TEXT NOT NULL))");
-    db::exec("CREATE INDEX IF NOT EXISTS mr_job_events_job ON mr_job_events(job_id, id)");
-    db::exec("CREATE INDEX IF NOT EXISTS mr_job_events_project ON mr_job_events(project_id, id)");
+    // No secondary indexes: readers ask for "after id N" (a rowid range near the
+    // tail) and filter it; an index per filter would double the writes of every event.
     db::exec("CREATE TABLE IF NOT EXISTS mr_queue_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   });
 }

@@ -27,10 +27,13 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+std::atomic<bool> g_webhook_recorded{false};
+
 // Runs inside the transaction that ends a job: the delivery commits with it.
 void enqueue_webhook(const json& job, const std::string& event) {
   if (!job["webhook_url"].is_string()) return;
   webhook_enqueue(job["webhook_url"].get<std::string>(), event, json{{"event", event}, {"job", job}}.dump());
+  g_webhook_recorded = true;
 }
 
 }  // namespace
@@ -65,14 +68,21 @@ void Queue::ensure_schema() {
   });
 }
 
-void Queue::notify() {
+// Wakes whoever a change concerns: event waiters (only when some wait), one
+// worker for new work or all of them (pause, resume, stop), and the webhook
+// sender when a delivery was recorded. Broadcasting to every thread on every
+// change cost more than the queue itself.
+void Queue::notify(Wake wake) {
+  bool waiters;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++change_seq_;
+    waiters = event_waiters_ > 0;
   }
-  work_cv_.notify_all();
-  event_cv_.notify_all();
-  if (webhooks_) webhooks_->notify();
+  if (wake == Wake::OneWorker) work_cv_.notify_one();
+  if (wake == Wake::AllWorkers) work_cv_.notify_all();
+  if (waiters) event_cv_.notify_all();
+  if (webhooks_ && g_webhook_recorded.exchange(false)) webhooks_->notify();
 }
 
 void Queue::start_webhooks(const WebhookOptions& opt) {
@@ -115,7 +125,7 @@ json Queue::submit(NewJob job, bool* created) {
       prune_events(opt_.event_retention);
     }
   }
-  notify();
+  notify(Wake::OneWorker);
   return out;
 }
 
@@ -136,7 +146,7 @@ json Queue::retry(const std::string& id) {
   ensure_schema();
   json out = jobs::retry(id);
   ++pending_;
-  notify();
+  notify(Wake::OneWorker);
   return out;
 }
 
@@ -165,7 +175,7 @@ void Queue::resume() {
   ensure_schema();
   state_set("paused", "0");
   if (paused_.exchange(false)) append_queue_event("queue.resumed");
-  notify();
+  notify(Wake::AllWorkers);
 }
 
 json Queue::status() {
@@ -192,7 +202,10 @@ std::vector<Event> Queue::wait_events(long long since, const std::string& job_id
     auto events = events_after(since, job_id, project_id, limit);
     if (!events.empty() || stopping_) return events;
     std::unique_lock<std::mutex> lock(mu_);
-    if (!event_cv_.wait_until(lock, deadline, [&] { return change_seq_ != seen || stopping_; })) return {};
+    ++event_waiters_;
+    bool changed = event_cv_.wait_until(lock, deadline, [&] { return change_seq_ != seen || stopping_; });
+    --event_waiters_;
+    if (!changed) return {};
   }
 }
 
@@ -229,10 +242,22 @@ class WorkerContext : public JobContext {
     return nullptr;
   }
 
+  // The completion's transaction also claims this worker's next job: one
+  // commit instead of two per job under load. If the transaction rolls back,
+  // so does the claim, and run_one() drops it.
   void complete(const json& result) override {
     jobs::complete(id_, attempt_, result);
     completed_ = true;
+    if (q_.paused_ || q_.stopping_) return;
+    try {
+      double due = 0;
+      next_ = claim(unix_now(), &due);
+    } catch (const std::exception&) {
+      next_.reset();  // the next worker loop claims the ordinary way
+    }
   }
+
+  std::optional<Claimed> take_next() { return std::move(next_); }
 
   const std::string& id() const { return id_; }
   long long attempt() const { return attempt_; }
@@ -244,6 +269,7 @@ class WorkerContext : public JobContext {
   std::string id_, last_step_;
   long long attempt_ = 0;
   bool completed_ = false;
+  std::optional<Claimed> next_;
   std::chrono::steady_clock::time_point started_, deadline_, last_write_{};
 };
 
@@ -265,7 +291,7 @@ void Queue::start_workers(runtime::ScriptHost& host, int n) {
 
 void Queue::stop(double) {
   stopping_ = true;
-  notify();
+  notify(Wake::AllWorkers);
   for (auto& t : workers_)
     if (t.joinable()) t.join();
   workers_.clear();
@@ -279,6 +305,7 @@ void Queue::worker_loop(int index) {
       t_generation.reset();
     }
   } release;
+  std::optional<Claimed> next;  // claimed by the previous job's completion
   while (!stopping_) {
     unsigned long long seen;
     {
@@ -286,8 +313,9 @@ void Queue::worker_loop(int index) {
       seen = change_seq_;
     }
     double next_due = 0;
-    std::optional<Claimed> c;
-    if (!paused_) {
+    std::optional<Claimed> c = std::move(next);
+    next.reset();
+    if (!c && !paused_) {
       try {
         c = claim(unix_now(), &next_due);
       } catch (const std::exception& e) {
@@ -299,7 +327,7 @@ void Queue::worker_loop(int index) {
       --pending_;
       ++busy_;
       notify();
-      run_one(*c);
+      next = run_one(*c);
       --busy_;
       ++completed_;
       notify();
@@ -330,7 +358,7 @@ lua_State* Queue::worker_state() {
   return t_state->lua->get();
 }
 
-void Queue::run_one(const Claimed& c) {
+std::optional<Claimed> Queue::run_one(const Claimed& c) {
   WorkerContext ctx(*this, c.job);
   const std::string& id = ctx.id();
   if (c.job["cancel_requested"].get<bool>()) {
@@ -350,11 +378,13 @@ void Queue::run_one(const Claimed& c) {
   }
   std::string status = out.status, code = out.code, message = out.message, traceback = out.traceback;
   bool retryable = out.retryable;
+  std::optional<Claimed> prefetched;
 
   try {
     const char* why = ctx.stop_reason();
     if (status == "completed" && ctx.completed()) {
       log::debug("job completed", {{"job_id", id}});
+      prefetched = ctx.take_next();
     } else if (why && std::string(why) == "cancelled") {
       finish_cancelled(id, ctx.attempt());
     } else {
@@ -383,6 +413,7 @@ void Queue::run_one(const Claimed& c) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   cancel_now_.erase(id);
+  return prefetched;
 }
 
 }  // namespace mr::jobs

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -84,13 +85,15 @@ class Queue {
   // Stops claiming; waits up to grace_s for running jobs, then asks them to stop.
   void stop(double grace_s);
 
-  // Wakes workers and event waiters after a change made outside the queue.
-  void notify();
+  enum class Wake { None, OneWorker, AllWorkers };
+  // Wakes event waiters (and workers as asked) after a committed change.
+  void notify(Wake wake = Wake::None);
 
  private:
   void ensure_schema();
   void worker_loop(int index);
-  void run_one(const Claimed& c);
+  // Runs a claimed job to its end; returns the next job when its completion claimed one.
+  std::optional<Claimed> run_one(const Claimed& c);
   lua_State* worker_state();
   bool is_stopping_job(const std::string& id) const;
 
@@ -112,6 +115,7 @@ class Queue {
   std::condition_variable work_cv_;   // workers: new work, pause / resume, stop
   std::condition_variable event_cv_;  // event waiters: anything committed
   unsigned long long change_seq_ = 0;
+  int event_waiters_ = 0;
   std::set<std::string> cancel_now_;  // processing jobs asked to stop (mirrors cancel_requested)
   long long events_since_prune_ = 0;
 };

@@ -45,7 +45,7 @@ TEST_CASE("Generation::build loads every api/ router and builds the route table"
             "two:delete('/{id}', function() end)\n"
             "return { one, two }\n")
       .file("scripts/helper.lua", "return {}")
-      .file("workflows/render.lua", "return { run = function() end }");
+      .file("workflows/render.lua", "return require('moonreel.workflow').define({ run = function() end })");
   auto gen = Generation::build(t.load(), 7);
   CHECK(gen->number() == 7);
   const auto& routes = gen->router().routes();
