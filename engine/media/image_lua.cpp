@@ -6,6 +6,8 @@
 // "#rrggbb[aa]" or {r, g, b[, a]}.
 #include <lua.hpp>
 
+#include <cstring>
+
 #include <cmath>
 
 #include <opencv2/imgcodecs.hpp>
@@ -37,6 +39,20 @@ cv::Mat& check_image(lua_State* L, int idx) {
 }
 
 namespace {
+
+// Fills an 8-bit image with one colour. OpenCV's setTo on 3-channel images
+// goes pixel by pixel (10 ms for a 1080p frame here); filling one row and
+// copying it down is a memcpy per row.
+void fill_solid(cv::Mat& m, const cv::Scalar& c) {
+  if (m.rows == 0 || !m.isContinuous()) {
+    m.setTo(c);
+    return;
+  }
+  cv::Mat first = m.row(0);
+  first.setTo(c);
+  size_t bytes = m.cols * m.elemSize();
+  for (int y = 1; y < m.rows; ++y) std::memcpy(m.ptr(y), m.ptr(0), bytes);
+}
 
 cv::Scalar parse_color(lua_State* L, int idx, int channels) {
   double r = 0, g = 0, b = 0, a = 255;
@@ -181,7 +197,9 @@ int l_new(lua_State* L) {
   if (w < 1 || h < 1 || static_cast<long long>(w) * h > config::current().integer("media.max_pixels"))
     throw ImageError("image size must be positive and within media.max_pixels");
   bool alpha = lua_isstring(L, 3) && std::string(lua_tostring(L, 3)).size() == 9;
-  push_image(L, cv::Mat(h, w, alpha ? CV_8UC4 : CV_8UC3, parse_color(L, 3, alpha ? 4 : 3)));
+  cv::Mat m(h, w, alpha ? CV_8UC4 : CV_8UC3);
+  fill_solid(m, parse_color(L, 3, alpha ? 4 : 3));
+  push_image(L, std::move(m));
   return 1;
 }
 
@@ -406,7 +424,7 @@ int m_save(lua_State* L) {
 
 int m_fill(lua_State* L) {
   cv::Mat& m = check_image(L, 1);
-  m.setTo(parse_color(L, 2, m.channels()));
+  fill_solid(m, parse_color(L, 2, m.channels()));
   lua_settop(L, 1);
   return 1;
 }

@@ -128,7 +128,7 @@ local function panel(req)
   local pad = math.floor(size * 0.6)
   local lines = wrap(req.prompt ~= "" and req.prompt or "(no prompt)", size, w - 4 * pad, 3)
   local box_h = #lines * math.floor(size * 1.6) + 2 * pad
-  img = img:composite(image.new(w, box_h, { 255, 255, 255, 215 }), 0, h - box_h)
+  img:rect(0, h - box_h, w, box_h, { 250, 248, 240 })  -- opaque: a blend would copy the whole frame
   for i, l in ipairs(lines) do
     img:text(l, 2 * pad, h - box_h + pad + (i - 1) * math.floor(size * 1.6), size, p.ink)
   end
