@@ -123,6 +123,73 @@ def main():
     ex("Undo the sheet's last operation", "POST", "/api/v1/sheets/%s/undo" % sh["id"], None,
        note="Each sheet keeps its last 50 operations; 409 CONFLICT when there is nothing to undo.")
     ex("Collect unreferenced artifacts", "POST", "/api/v1/artifacts/collect", {"dry_run": True, "older_than_s": 0})
+    # -- Generation and the job queue (draft provider; waits for each job) --
+    import time
+
+    def settle(job_id):
+        for _ in range(500):
+            if srv.get("/api/v1/queue/jobs/" + job_id).json()["status"] not in ("pending", "processing"):
+                return
+            time.sleep(0.02)
+
+    gp = srv.request("POST", "/api/v1/projects", {"name": "Generation demo"}).json()
+    gs = srv.request("POST", "/api/v1/scenes", {"project_id": gp["id"], "name": "Opening"}).json()
+    gc = srv.request("POST", "/api/v1/clips", {"scene_id": gs["id"], "name": "Dawn",
+                                                "image_prompt": "a lighthouse at dawn"}).json()
+    g = ex("Generate a clip's image", "POST", "/api/v1/generation",
+           {"clip_id": gc["id"], "type": "image", "seed": 7, "width": 640, "height": 360},
+           note="Queued as a job (`txt2img`, or `img2video` for `type: video`); the clip's character and an "
+                "optional `template_id` fold into the prompt; the result lands in the clip's gallery.")
+    settle(g["job_id"])
+    ex("A job", "GET", "/api/v1/queue/jobs/" + g["job_id"])
+    ex("Generate for several clips", "POST", "/api/v1/generation/batch",
+       {"requests": [{"clip_id": gc["id"], "seed": 1, "width": 320, "height": 180}]})
+    q = ex("Submit a job to any workflow", "POST", "/api/v1/queue/jobs",
+           {"workflow": "noop", "input": {"n": 2}, "priority": 5},
+           note="Headers: `Idempotency-Key` (a repeat answers 200 with the same job). 429 `QUEUE_FULL` with "
+                "`Retry-After` past `jobs.max_pending`.")
+    settle(q["job_id"])
+    ex("List jobs", "GET", "/api/v1/queue/jobs?status=completed&limit=2")
+    ex("Queue status", "GET", "/api/v1/queue/status")
+    ex("Pause the queue", "POST", "/api/v1/queue/pause")
+    pend = srv.request("POST", "/api/v1/queue/jobs", {"workflow": "noop"}).json()
+    ex("Change a pending job's priority", "PUT", "/api/v1/queue/jobs/%s/priority" % pend["job_id"], {"priority": 10})
+    ex("Cancel a job", "DELETE", "/api/v1/queue/jobs/" + pend["job_id"],
+       note="A pending job ends at once (`cancelled`); a running one is told to stop (`cancelling`).")
+    ex("Retry a failed or cancelled job", "POST", "/api/v1/queue/jobs/%s/retry" % pend["job_id"])
+    ex("Resume the queue", "POST", "/api/v1/queue/resume")
+    settle(pend["job_id"])
+    ex("Delete finished jobs", "POST", "/api/v1/queue/clear", {"before": "2000-01-01T00:00:00Z"})
+    sections.append("### Job events (server-sent events)\n\n```http\nGET /api/v1/queue/events?project_id=...\n"
+                    "Last-Event-ID: 41\n```\n\n→ `200` `text/event-stream`\n\n```\nid: 42\nevent: job.progress\n"
+                    "data: {\"id\":42,\"type\":\"job.progress\",\"job_id\":\"01…\",\"status\":\"processing\","
+                    "\"progress\":{\"percent\":50,\"step\":\"frame 12 of 24\",\"eta_s\":0.4},…}\n```\n\n"
+                    "Types: job.created, job.started, job.progress, job.retrying, job.cancelling, job.completed, "
+                    "job.failed, job.cancelled, job.requeued, job.priority, queue.paused, queue.resumed. "
+                    "Filters: `job_id`, `project_id`; resume with `Last-Event-ID` (or `?last_event_id=`).\n")
+    ex("Workflows and their input schemas", "GET", "/generators")
+    ex("Providers", "GET", "/assets")
+    b = ex("Generate (asset generator surface)", "POST", "/generate",
+           {"workflow": "txt2img", "input": {"prompt": "a red kite", "seed": 3, "width": 256, "height": 256}})
+    settle(b["job_id"])
+    bb = ex("Generate a batch", "POST", "/generate/batch",
+            {"items": [{"input": {"prompt": "a", "width": 64, "height": 64}},
+                       {"input": {"prompt": "b", "width": 64, "height": 64}}]})
+    for j in bb["jobs"]:
+        settle(j["job_id"])
+    ex("Batch status", "GET", "/generate/batch/status/" + bb["batch_id"])
+    ex("Generation jobs", "GET", "/generate/batch/jobs?limit=1")
+    mg = ex("Generate onto the media board", "POST", "/api/media/generate",
+            {"prompt": "storm over the harbour", "width": 320, "height": 180})
+    settle(mg["job_id"])
+    br = ex("Remove a background", "POST", "/api/background-removal/submit", None,
+            files={"file": ("still.png", png_bytes(), "image/png")},
+            note="Or JSON `{\"card_id\": ...}` (the cut-out becomes a card beside it) or `{\"media_url\": ...}`.")
+    settle(br["request_id"])
+    ex("Background removal status", "GET", "/api/background-removal/status/" + br["request_id"])
+    ex("Cancel a background removal", "POST", "/api/background-removal/cancel/" + br["request_id"],
+       note="409 CONFLICT once it has finished, as here.")
+
     ex("Readiness", "GET", "/health/ready")
     ex("Liveness and scripts", "GET", "/api/v1/health")
     errors = []

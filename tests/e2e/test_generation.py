@@ -168,5 +168,34 @@ class Generation(unittest.TestCase):
         self.assertEqual(self.s.get("/api/background-removal/status/nope").status, 404)
 
 
+class ExampleWorkflow(unittest.TestCase):
+    def test_examples_generation_runs_through_the_queue(self):
+        """examples/generation (docs/workflows.md): the poster workflow with the draft and echo providers."""
+        import os
+        ex = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "generation")
+        s = Server("repo")
+        for rel in ("workflows/poster.lua", "scripts/providers/echo.lua", "moonreel.conf.lua"):
+            with open(os.path.join(ex, rel)) as f:
+                s.write_file(rel, f.read())
+        s.start()
+        try:
+            for provider in ("draft", "echo"):
+                r = s.request("POST", Q + "/jobs", {"workflow": "poster", "input": {
+                    "prompt": "a harbour", "title": "HELLO", "provider": provider}})
+                self.assertEqual(r.status, 202, r.body)
+                jid = r.json()["job_id"]
+                wait_until(lambda: s.get(Q + "/jobs/" + jid).json()["status"] in ("completed", "failed"), 30)
+                j = s.get(Q + "/jobs/" + jid).json()
+                self.assertEqual(j["status"], "completed", j)
+                art = j["result"]["artifacts"][0]
+                self.assertEqual((art["width"], art["height"]), (768, 1024))
+                self.assertEqual(s.get(art["url"]).status, 200)
+            assets = s.get("/assets").json()
+            echo = next(p for p in assets["providers"] if p["name"] == "echo")
+            self.assertEqual(echo["concurrency"], 2)
+        finally:
+            s.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()
