@@ -21,7 +21,7 @@ BUILD_PKGS=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
 )
 # Tools the end-to-end tests drive the binary with.
-TEST_PKGS=(curl python3 sqlite3 ffmpeg)  # ffmpeg: ffprobe cross-checks the video tests; bench/video
+TEST_PKGS=(curl python3 sqlite3 ffmpeg libxml2-utils)  # ffmpeg: ffprobe cross-checks the video tests; bench/video; libxml2-utils: xmllint for the FCPXML DTD checks
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 if [[ "${1:-}" == "--bench" ]]; then

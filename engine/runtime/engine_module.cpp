@@ -4,6 +4,7 @@
 // any thread (configuration is published once before threads start).
 #include <lua.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "config/config.hpp"
 #include "json/json_lua.hpp"
 #include "runtime/lua_state.hpp"
+#include "runtime/script_tree.hpp"
 #include "util/time.hpp"
 #include "util/ulid.hpp"
 
@@ -61,11 +63,37 @@ int l_new_id(lua_State* L) {
   return 1;
 }
 
+// Module names directly under a scripts/ folder of this state's tree snapshot:
+// engine.modules("exporters") → {"exporters.edl", "exporters.json", ...}, sorted,
+// init.lua excluded. Plug-in folders (exporters, providers) use it to find their
+// files, so a file saved there appears with the next generation.
+int l_modules(lua_State* L) {
+  std::string folder = luaL_checkstring(L, 1);
+  for (char c : folder)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '/' && c != '-')
+      luaL_error(L, "engine.modules: a folder name under scripts/ (letters, digits, _ - /)");
+  lua_newtable(L);
+  const ScriptTree* tree = tree_of(L);
+  if (!tree) return 1;
+  std::string prefix = "scripts/" + folder + "/";
+  int n = 0;
+  for (const ScriptFile* f : tree->under("scripts")) {
+    if (!f->relpath.starts_with(prefix)) continue;
+    std::string rest = f->relpath.substr(prefix.size());
+    if (rest.find('/') != std::string::npos || rest == "init.lua" || !rest.ends_with(".lua")) continue;
+    std::string name = module_name_for(f->relpath);
+    lua_pushlstring(L, name.data(), name.size());
+    lua_rawseti(L, -2, ++n);
+  }
+  return 1;
+}
+
 }  // namespace
 
 int luaopen_engine(lua_State* L) {
   static const luaL_Reg fns[] = {{"config", guarded<l_config>}, {"time", l_time},     {"monotonic", l_monotonic},
                                  {"now_iso", l_now_iso},        {"sleep", l_sleep},   {"new_id", l_new_id},
+                                 {"modules", guarded<l_modules>},
                                  {nullptr, nullptr}};
   lua_newtable(L);
   luaL_register(L, nullptr, fns);

@@ -72,6 +72,13 @@ void install_searcher(lua_State* L) {
 
 /* -- LuaState ------------------------------------------------------------ */
 
+const ScriptTree* tree_of(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kTreeKey);
+  auto* tree = static_cast<const ScriptTree*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return tree;
+}
+
 LuaState::LuaState(std::shared_ptr<const ScriptTree> tree) : L_(luaL_newstate()), tree_(std::move(tree)) {
   if (L_ == nullptr) throw std::runtime_error("cannot create a Lua state (out of memory)");
   luaL_openlibs(L_);

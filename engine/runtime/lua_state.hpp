@@ -42,6 +42,9 @@ class LuaState {
   std::shared_ptr<const ScriptTree> tree_;
 };
 
+// The app tree a state loads modules from (nullptr for engine-only states).
+const ScriptTree* tree_of(lua_State* L);
+
 // Message handler for lua_pcall: appends a traceback to string errors and
 // leaves tables (structured errors) untouched.
 int traceback_handler(lua_State* L);

@@ -12,12 +12,19 @@ local SINGLE = {
   { "projects", "music_file" },
   { "clips", "selected_image" }, { "clips", "selected_video" },
   { "cards", "media_url" }, { "cards", "thumb_url" },
+  { "slates", "url" },
 }
 -- column holds JSON text with URLs somewhere inside
 local EMBEDDED = {
   { "clips", "generated_images" }, { "clips", "generated_videos" },
   { "characters", "reference_images" }, { "cards", "metadata" },
+  { "mr_jobs", "result" },  -- a job's result keeps its artifacts until the job is cleared
 }
+
+-- Engine tables (mr_*) exist once the job queue has started.
+local function exists(tbl)
+  return db.query_one("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?", tbl) ~= nil
+end
 
 local function add(set, url)
   if type(url) == "string" then
@@ -47,11 +54,11 @@ function M.referenced_paths(purge_cutoff)
     end
   end
   for _, tc in ipairs(EMBEDDED) do
-    for _, row in ipairs(rows(('SELECT "%s" AS v FROM "%s" WHERE 1 = 1'):format(tc[2], tc[1]), tc[1])) do
+    if exists(tc[1]) then for _, row in ipairs(rows(('SELECT "%s" AS v FROM "%s" WHERE 1 = 1'):format(tc[2], tc[1]), tc[1])) do
       if type(row.v) == "string" then
         for url in row.v:gmatch('"(/files/[^"]+)"') do add(set, url) end
       end
-    end
+    end end
   end
   return set
 end

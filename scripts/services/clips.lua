@@ -9,9 +9,25 @@ local characters = require("repositories.characters")
 
 local M = crud.service(clips, "Clip")
 
+-- selected_image / selected_video must name a stored file of that kind (an upload or a generation).
+local function check_selected(body)
+  for field, kind in pairs({ selected_image = "image", selected_video = "video" }) do
+    local url = body[field]
+    if url ~= nil and url ~= json.null then
+      local side = require("moonreel.store").sidecar(url)
+      if side == nil or side.kind ~= kind then
+        require("moonreel.errors").validation("request body is invalid", { fields = json.array({
+          { field = field, issue = ("must be a stored %s (/files/...)"):format(kind) } }) })
+      end
+      body[field] = side.url
+    end
+  end
+end
+
 function M.create(body)
   common.reference("scene_id", scenes, body.scene_id, "scene")
   common.reference("character_id", characters, body.character_id, "character")
+  check_selected(body)
   return clips:insert(body)
 end
 
@@ -24,6 +40,7 @@ end
 function M.update(id, body)
   M.get(id)
   common.reference("character_id", characters, body.character_id, "character")
+  check_selected(body)
   return clips:update(id, body)
 end
 

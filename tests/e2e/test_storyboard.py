@@ -168,7 +168,9 @@ class Storyboard(unittest.TestCase):
         g = self.call("GET", "/clips/%s/gallery" % c["id"])
         self.assertEqual(g, {"generated_images": [], "generated_videos": [], "selected_image": None,
                              "selected_video": None})
-        u = self.call("PUT", "/clips/" + c["id"], {"lyrics": "la la", "selected_image": "/files/x.png"})
+        r = self.srv.request("PUT", "/api/v1/clips/" + c["id"], body={"lyrics": "la la", "selected_image": "/files/x.png"})
+        self.assert_error(r, 400, "VALIDATION_ERROR")  # a selected picture must be a stored file
+        u = self.call("PUT", "/clips/" + c["id"], {"lyrics": "la la"})
         self.assertEqual(u["lyrics"], "la la")
         self.assertEqual(len(self.call("GET", "/clips/scene/" + s["id"])["items"]), 2)
         self.call("DELETE", "/clips/" + c["id"])
