@@ -1,5 +1,6 @@
 -- api/v1/exports.lua — timeline exports (FCPXML, EDL, Premiere XML, OTIO, JSON ...) as downloads.
 local router = require("moonreel.router")
+local schema = require("moonreel.schema")
 local exports = require("services.exports")
 
 -- An ASCII filename for old clients and the exact UTF-8 one (RFC 6266 / 5987) for the rest.
@@ -19,6 +20,27 @@ r:get("/exports/formats", { summary = "Export formats loaded from scripts/export
 r:get("/projects/{id}/export/{format}", { summary = "Export a project's timeline (?fps=, ?scene_id=, format options)",
                                           tags = tags }, function(req, res)
   download(res, exports.export(req.params.id, req.params.format, req.query, req.query_all))
+end)
+
+-- The animatic renders as a job (202 + job id); its result is the MP4 artifact.
+local animatic_body = schema.object({
+  fps = schema.enum({ "23.976", "24", "25", "29.97", "30", "50", "59.94", "60" }),
+  width = schema.integer({ between = { 16, 4096 } }), height = schema.integer({ between = { 16, 4096 } }),
+  burn_in = schema.boolean(), music = schema.boolean(), scene_id = schema.string({ max_length = 64 }),
+  webhook_url = schema.string({ max_length = 2048 }),
+})
+
+r:post("/projects/{id}/animatic", { summary = "Render the timeline to an MP4 animatic (a job)", tags = tags,
+                                    body = animatic_body, status = 202 }, function(req, res)
+  local queue = require("services.queue")
+  require("services.common").found(require("repositories.projects"):find(req.params.id), "Project", req.params.id)
+  local input = { project_id = req.params.id }
+  for _, k in ipairs({ "fps", "width", "height", "burn_in", "music", "scene_id" }) do input[k] = req.data[k] end
+  local job, created = queue.submit({ workflow = "animatic", input = input, project_id = req.params.id, kind = "video",
+                                      webhook_url = req.data.webhook_url,
+                                      idempotency_key = req.headers["idempotency-key"] })
+  res:status(created and 202 or 200)
+  return queue.accepted(job)
 end)
 
 -- The storyboard design's four legacy export endpoints.

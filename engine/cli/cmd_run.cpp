@@ -115,6 +115,7 @@ int cmd_run(const config::Config& cfg, const RunOptions& opt) {
     }
   }
   if (!opt.provider.empty()) input["provider"] = opt.provider;
+  if (!opt.project.empty()) input["project_id"] = opt.project;
   if (!prepare_database(cfg)) return 1;
 
   runtime::ScriptHost host(cfg.str("root"));

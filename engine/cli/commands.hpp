@@ -18,7 +18,7 @@ int cmd_repl(const config::Config& cfg, bool connect, const std::string& socket)
 int cmd_spec(const config::Config& cfg, const std::vector<std::string>& paths);
 
 struct RunOptions {
-  std::string workflow, input, provider, output;
+  std::string workflow, input, provider, project, output;
   double timeout_s = 0;
 };
 int cmd_run(const config::Config& cfg, const RunOptions& opt);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   run->add_option("workflow", run_opt.workflow, "workflow name (workflows/<name>.lua)")->required();
   run->add_option("--input", run_opt.input, "input JSON object, or @file");
   run->add_option("--provider", run_opt.provider, "provider to use (sets input.provider)");
+  run->add_option("--project", run_opt.project, "project id (sets input.project_id: `run animatic --project ID`)");
   run->add_option("--output", run_opt.output, "copy the result's first artifact to this path");
   run->add_option("--timeout", run_opt.timeout_s, "seconds before the run is stopped (default jobs.timeout_s)");
 

@@ -462,10 +462,17 @@ int m_line(lua_State* L) {
 // `size` is the cap height in pixels; x, y is the top-left corner of the text.
 constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
 
-std::string ascii_only(std::string s) {
-  for (char& c : s)
-    if (static_cast<unsigned char>(c) < 32 || static_cast<unsigned char>(c) > 126) c = '?';
-  return s;
+// One '?' per UTF-8 character the font cannot draw (not one per byte).
+std::string ascii_only(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c >= 32 && c <= 126)
+      out += static_cast<char>(c);
+    else if ((c & 0xC0) != 0x80)
+      out += '?';
+  }
+  return out;
 }
 
 double font_scale(double size) {

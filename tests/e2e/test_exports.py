@@ -231,5 +231,58 @@ return { name = "csv", extension = "csv", content_type = "text/csv", description
         self.assertEqual(self.s.get("/api/v1/projects/%s/export/edl" % self.pid).status, 200)
 
 
+class Animatic(unittest.TestCase):
+    """The animatic: exactly the timeline's frames, each cut on its frame."""
+
+    def solid(self, s, rgb):
+        from test_generation import png
+        from harness import multipart
+        body, ctype = multipart({}, {"file": ("c.png", png(64, 36, rgb), "image/png")})
+        return s.request("POST", "/api/media/upload", body, headers={"Content-Type": ctype}).json()["media_url"]
+
+    def pixel(self, path, n):
+        out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-vf", r"select=eq(n\,%d),scale=1:1" % n,
+                              "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True).stdout
+        return tuple(out[:3])
+
+    def test_frame_count_and_cuts(self):
+        if not shutil.which("ffprobe"):
+            self.skipTest("ffprobe not installed")
+        s = Server("repo").start()
+        try:
+            p = s.request("POST", "/api/v1/projects", {"name": "Cuts"}).json()
+            sc = s.request("POST", "/api/v1/scenes", {"project_id": p["id"], "name": "S"}).json()
+            colours = [(230, 20, 20), (20, 230, 20), (20, 20, 230)]
+            spans = [(0, 0.5), (0.5, 1 / 3), (1.25, 0.75)]  # a gap between the 2nd and 3rd
+            for rgb, (pos, length) in zip(colours, spans):
+                c = s.request("POST", "/api/v1/clips", {"scene_id": sc["id"], "name": str(rgb),
+                                                         "timeline_position": pos, "length": length}).json()
+                s.request("PUT", "/api/v1/clips/" + c["id"], {"selected_image": self.solid(s, rgb)})
+            for fps in ("24", "29.97"):
+                tl = json.loads(s.get("/api/v1/projects/%s/export/json?fps=%s" % (p["id"], fps)).body)
+                r = s.request("POST", "/api/v1/projects/%s/animatic" % p["id"], {"fps": fps, "width": 64, "height": 36})
+                self.assertEqual(r.status, 202, r.body)
+                jid = r.json()["job_id"]
+                wait_until(lambda: s.get("/api/v1/queue/jobs/" + jid).json()["status"] in ("completed", "failed"), 60)
+                job = s.get("/api/v1/queue/jobs/" + jid).json()
+                self.assertEqual(job["status"], "completed", job)
+                art = job["result"]["artifacts"][0]
+                path = os.path.join(s.data, "artifacts", art["path"])
+                frames = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                                         "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path],
+                                        capture_output=True, text=True).stdout.strip()
+                self.assertEqual(int(frames), tl["duration_frames"])
+                clips = [i for i in tl["items"] if i["kind"] == "clip"]
+                for it, rgb in zip(clips, colours):
+                    first, last = self.pixel(path, it["record_in"]), self.pixel(path, it["record_out"] - 1)
+                    for got in (first, last):
+                        self.assertTrue(all(abs(a - b) < 40 for a, b in zip(got, rgb)), (fps, it, got, rgb))
+                gap = next(i for i in tl["items"] if i["kind"] == "gap")
+                self.assertTrue(all(v < 40 for v in self.pixel(path, gap["record_in"])))
+            self.assertEqual(s.request("POST", "/api/v1/projects/nope/animatic", {}).status, 404)
+        finally:
+            s.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()
