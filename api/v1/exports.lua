@@ -43,6 +43,19 @@ r:post("/projects/{id}/animatic", { summary = "Render the timeline to an MP4 ani
   return queue.accepted(job)
 end)
 
+r:post("/projects/{id}/conform", {
+  summary = "Re-order and re-time the project's clips to an edited .otio or .fcpxml", tags = tags,
+  multipart = { file = { required = true, description = "The edited timeline (.otio JSON or .fcpxml)" } },
+}, function(req)
+  local conform = require("timeline.conform")
+  local f = req.files and req.files.file
+  if not f or f.size == 0 then
+    require("moonreel.errors").validation("an edited timeline is required (multipart field 'file')", {
+      fields = require("moonreel.json").array({ { field = "file", issue = "required" } }) })
+  end
+  return conform.apply(req.params.id, conform.read(f.data, f.filename))
+end)
+
 -- The storyboard design's four legacy export endpoints.
 local legacy = router.new({ prefix = "/api/export" })
 legacy:get("/{project_id}/{format}", { summary = "Legacy export path (fcpxml, edl, resolve, json)", tags = tags },

@@ -231,6 +231,79 @@ return { name = "csv", extension = "csv", content_type = "text/csv", description
         self.assertEqual(self.s.get("/api/v1/projects/%s/export/edl" % self.pid).status, 200)
 
 
+class Conform(unittest.TestCase):
+    """Export → edit → conform → the project matches the edit."""
+
+    def setUp(self):
+        self.s = Server("repo").start()
+        s = self.s
+        self.pid = s.request("POST", "/api/v1/projects", {"name": "Round trip"}).json()["id"]
+        self.scenes = [s.request("POST", "/api/v1/scenes", {"project_id": self.pid, "name": n}).json()
+                       for n in ("A", "B")]
+        self.clips = {}
+        for scene, name, pos, length in ((0, "one", 0, 1), (0, "two", 1, 1), (1, "three", 0, 2)):
+            self.clips[name] = s.request("POST", "/api/v1/clips", {"scene_id": self.scenes[scene]["id"], "name": name,
+                                                                   "timeline_position": pos, "length": length}).json()
+
+    def tearDown(self):
+        self.s.cleanup()
+
+    def conform(self, name, data):
+        from harness import multipart
+        body, ctype = multipart({}, {"file": (name, data, "application/octet-stream")})
+        return self.s.request("POST", "/api/v1/projects/%s/conform" % self.pid, body, headers={"Content-Type": ctype})
+
+    def order(self):
+        tl = json.loads(self.s.get("/api/v1/projects/%s/export/json" % self.pid).body)
+        return [(i["name"], i["record_in"], i["duration_frames"]) for i in tl["items"] if i["kind"] == "clip"]
+
+    def test_otio_swap_and_trim(self):
+        doc = json.loads(self.s.get("/api/v1/projects/%s/export/otio" % self.pid).body)
+        track = doc["tracks"]["children"][0]["children"]
+        track[0], track[1] = track[1], track[0]                     # swap one and two
+        track[2]["source_range"]["duration"]["value"] = 36          # trim three to 1.5 s
+        track.append({"OTIO_SCHEMA": "Clip.1", "name": "new shot", "metadata": {},
+                      "source_range": {"duration": {"rate": 24, "value": 12}}})
+        r = self.conform("edit.otio", json.dumps(doc).encode())
+        self.assertEqual(r.status, 200, r.body)
+        rep = r.json()
+        self.assertEqual(rep["matched"], 3)
+        self.assertEqual([a["name"] for a in rep["added"]], ["new shot"])
+        self.assertEqual(self.order(), [("two", 0, 24), ("one", 24, 24), ("three", 48, 36)])
+
+    def test_fcpxml_reorders_scenes(self):
+        text = self.s.get("/api/v1/projects/%s/export/fcpxml" % self.pid).body.decode()
+        root = ET.fromstring(text)
+        spine = root.find(".//spine")
+        items = list(spine)
+        for el in items:
+            spine.remove(el)
+        # Scene B's clip first (2 s), then scene A's two clips; "two" dropped.
+        three, one = items[2], items[0]
+        three.attrib["offset"] = "0s"
+        one.attrib["offset"] = "2s"
+        spine.append(three)
+        spine.append(one)
+        r = self.conform("edit.fcpxml", ET.tostring(root))
+        self.assertEqual(r.status, 200, r.body)
+        rep = r.json()
+        self.assertEqual([c["name"] for c in rep["removed"]], ["two"])
+        self.assertEqual(rep["scene_order"], [self.scenes[1]["id"], self.scenes[0]["id"]])
+        self.assertEqual([o[0] for o in self.order()], ["three", "one", "two"])
+
+    def test_bad_files_change_nothing(self):
+        before = self.order()
+        for name, data in (("x.otio", b"{not json"), ("x.fcpxml", b"<fcpxml><spine>"),
+                           ("x.otio", json.dumps({"OTIO_SCHEMA": "Timeline.1", "tracks": {"children": [
+                               {"kind": "Video", "children": [{"OTIO_SCHEMA": "Clip.1", "metadata": {},
+                                "source_range": {"duration": {"rate": 24, "value": 5}}}]}]}}).encode())):
+            r = self.conform(name, data)
+            self.assertEqual(r.status, 400, (name, r.body))
+            self.assertEqual(r.json()["error"]["code"], "INVALID_TIMELINE")
+        self.assertEqual(self.order(), before)
+        self.assertEqual(self.conform("x.otio", b"").status, 400)
+
+
 class Animatic(unittest.TestCase):
     """The animatic: exactly the timeline's frames, each cut on its frame."""
 
