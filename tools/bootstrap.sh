@@ -13,6 +13,7 @@ BUILD_PKGS=(
   libcpp-httplib-dev libssl-dev
   nlohmann-json3-dev
   libsqlitecpp-dev libsqlite3-dev
+  libzip-dev
   libspdlog-dev libfmt-dev
   libcli11-dev
   libedit-dev

@@ -17,9 +17,25 @@ local tags = { "exports" }
 r:get("/exports/formats", { summary = "Export formats loaded from scripts/exporters/, with their options", tags = tags },
       function() return exports.formats() end)
 
+-- Text formats answer at once as a download; bundles (otioz, resolve) are jobs: 202 + job id, the zip is its artifact.
+local function export_or_queue(req, res, project_id, format)
+  if exports.is_bundle(format) then
+    local job, created = exports.submit_bundle(project_id, format, req.query, req.query_all,
+                                               req.headers["idempotency-key"])
+    res:status(created and 202 or 200)
+    return require("services.queue").accepted(job)
+  end
+  download(res, exports.export(project_id, format, req.query, req.query_all))
+end
+
 r:get("/projects/{id}/export/{format}", { summary = "Export a project's timeline (?fps=, ?scene_id=, format options)",
                                           tags = tags }, function(req, res)
-  download(res, exports.export(req.params.id, req.params.format, req.query, req.query_all))
+  return export_or_queue(req, res, req.params.id, req.params.format)
+end)
+
+r:post("/projects/{id}/export/{format}", { summary = "Export a project's timeline (bundles queue a job)", tags = tags,
+                                           status = 202 }, function(req, res)
+  return export_or_queue(req, res, req.params.id, req.params.format)
 end)
 
 -- The animatic renders as a job (202 + job id); its result is the MP4 artifact.
@@ -60,7 +76,7 @@ end)
 local legacy = router.new({ prefix = "/api/export" })
 legacy:get("/{project_id}/{format}", { summary = "Legacy export path (fcpxml, edl, resolve, json)", tags = tags },
            function(req, res)
-  download(res, exports.export(req.params.project_id, req.params.format, req.query, req.query_all))
+  return export_or_queue(req, res, req.params.project_id, req.params.format)
 end)
 
 return { r, legacy }

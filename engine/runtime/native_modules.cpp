@@ -16,6 +16,7 @@ int luaopen_jobs(lua_State* L);
 
 namespace mr::store {
 int luaopen_store(lua_State* L);
+int luaopen_zip(lua_State* L);
 }
 
 namespace mr::runtime {
@@ -31,6 +32,7 @@ void install_native_modules(lua_State* L) {
                                      {"moonreel.video", media::luaopen_video},
                                      {"moonreel.image", media::luaopen_image},
                                      {"moonreel.jobs", jobs::luaopen_jobs},
+                                     {"moonreel.zip", store::luaopen_zip},
                                      {nullptr, nullptr}};
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");

@@ -42,7 +42,7 @@ function M.export(tl, opts)
       t(rec0 + it.start), t(rec0 + it.start + it.duration))
     if it.kind == "clip" then
       out[#out + 1] = "* FROM CLIP NAME: " .. ascii(it.clip.name)
-      out[#out + 1] = "* SOURCE FILE: " .. ascii(it.media.path)
+      out[#out + 1] = "* SOURCE FILE: " .. ascii(tl.relative_media and ("media/" .. it.media.name) or it.media.path)
       out[#out + 1] = "* COMMENT: moonreel:clip:" .. it.clip.id
     end
     if not marked[it.scene.index] then

@@ -49,7 +49,7 @@ function M.export(tl, opts)
       end
       fmt = still_formats[key]
     end
-    local src = xml.file_url(m.path)
+    local src = model.media_ref(tl, m)
     local attrs = xml.attrs({ { "id", a.id }, { "name", m.name }, { "start", "0s" },
       { "duration", m.kind == "video" and t(m.frames or 0) or "0s" }, { "hasVideo", "1" }, { "format", fmt },
       { "videoSources", version ~= "1.8" and "1" or nil }, { "src", version == "1.8" and src or nil } })

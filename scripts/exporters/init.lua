@@ -4,6 +4,8 @@
 --   { name = "edl", description = "...", extension = "edl", content_type = "text/plain; charset=utf-8",
 --     editors = { "DaVinci Resolve", ... }, options = schema.object{...} (query options, optional),
 --     export = function(timeline, options) return text end }
+-- or, for a bundle (a zip built by a job), bundle = true and
+--     entries = function(timeline, options, ctx) return { {name, data | path [, remove_after]} ... } end
 -- where timeline is timeline.model's build() result. Files are discovered from
 -- the loaded tree (engine.modules), so a file saved into scripts/exporters/
 -- appears with the next reload, without a restart; one that fails to load is
@@ -20,8 +22,10 @@ function M.all()
     local ok, ex = pcall(require, module)
     if not ok then
       problems[#problems + 1] = { module = module, error = tostring(ex) }
-    elseif type(ex) ~= "table" or type(ex.name) ~= "string" or type(ex.export) ~= "function" then
-      problems[#problems + 1] = { module = module, error = "must return {name, export = function(timeline, options)}" }
+    elseif type(ex) ~= "table" or type(ex.name) ~= "string" or
+           (type(ex.export) ~= "function" and not (ex.bundle and type(ex.entries) == "function")) then
+      problems[#problems + 1] = { module = module,
+                                  error = "must return {name, export = function(timeline, options)} or a bundle with entries" }
     else
       ex.options = ex.options or schema.object({})
       by_name[ex.name] = ex

@@ -39,7 +39,7 @@ function M.build(tl)
                                                                   media_kind = it.media.kind, media_url = it.media.url } })
       c.source_range = range(it.source_in, it.duration, rate)
       c.media_reference = {
-        OTIO_SCHEMA = "ExternalReference.1", name = it.media.name, target_url = require("timeline.xml").file_url(it.media.path),
+        OTIO_SCHEMA = "ExternalReference.1", name = it.media.name, target_url = require("timeline.model").media_ref(tl, it.media),
         available_range = it.media.frames and range(0, it.media.frames, rate) or json.null, metadata = json.object(),
       }
       children[#children + 1] = c

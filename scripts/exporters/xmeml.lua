@@ -58,7 +58,7 @@ function M.export(tl, opts)
       defined[fid] = true
       out[#out + 1] = ('            <file id="%s">'):format(fid)
       out[#out + 1] = ("              <name>%s</name>"):format(xml.esc(m.name))
-      out[#out + 1] = ("              <pathurl>%s</pathurl>"):format(xml.esc(xml.file_url(m.path)))
+      out[#out + 1] = ("              <pathurl>%s</pathurl>"):format(xml.esc(model.media_ref(tl, m)))
       out[#out + 1] = r("              ")
       out[#out + 1] = ("              <duration>%d</duration>"):format(media_frames)
       out[#out + 1] = "              <media><video><samplecharacteristics>"

@@ -18,6 +18,7 @@ function M.formats()
   local items = json.array()
   for name, ex in pairs(all) do
     items[#items + 1] = { name = name, description = ex.description or "", extension = ex.extension,
+                          bundle = ex.bundle == true,
                           content_type = ex.content_type, editors = json.array(ex.editors or {}),
                           options = openapi.json_schema(ex.options) }
   end
@@ -27,15 +28,14 @@ function M.formats()
   return { formats = items, problems = broken }
 end
 
-local function filename(project, ext)
+function M.filename(project, ext)
   -- Path separators and control characters out; letters in any script stay.
   local base = tostring(project.name):gsub("[%c/\\:*?\"<>|]", ""):gsub("^%s+", ""):gsub("%s+$", "")
   if base == "" then base = "timeline" end
   return base .. "." .. ext
 end
 
--- Returns body, content_type, filename.
-function M.export(project_id, format, query, query_all)
+local function exporter(format)
   local ex = exporters.get(format)
   if not ex then
     local names = {}
@@ -43,17 +43,41 @@ function M.export(project_id, format, query, query_all)
     table.sort(names)
     errors.not_found(("no export format '%s' (known: %s)"):format(format, table.concat(names, ", ")), { format = format })
   end
+  return ex
+end
+
+-- The exporter's own options out of a query string (fps and scene_id are everyone's).
+local function options_of(ex, query, query_all)
   local own = {}
   for k, v in pairs(query) do
     if k ~= "fps" and k ~= "scene_id" then own[k] = v end
   end
-  local opts = schema.check_query(ex.options, own, query_all)
+  return schema.check_query(ex.options, own, query_all)
+end
+
+function M.is_bundle(format) return exporter(format).bundle == true end
+
+-- A bundle is a job (export_bundle workflow); returns (job, created).
+function M.submit_bundle(project_id, format, query, query_all, idempotency_key)
+  local ex = exporter(format)
+  local opts = options_of(ex, query, query_all)
+  model.build(project_id, { fps = query.fps, scene_id = query.scene_id })  -- 404 / 400 now, not in the job
+  return require("services.queue").submit({
+    workflow = "export_bundle", project_id = project_id, kind = "bundle", idempotency_key = idempotency_key,
+    input = { project_id = project_id, format = format, fps = query.fps or "24", scene_id = query.scene_id,
+              options = next(opts) and opts or json.object() } })
+end
+
+-- Returns body, content_type, filename.
+function M.export(project_id, format, query, query_all)
+  local ex = exporter(format)
+  local opts = options_of(ex, query, query_all)
   local tl = model.build(project_id, { fps = query.fps, scene_id = query.scene_id })
   if query.scene_id and #tl.scenes == 0 then
     errors.validation("request is invalid", { fields = json.array({
       { field = "scene_id", issue = ("no main scene '%s' in this project"):format(query.scene_id) } }) })
   end
-  return ex.export(tl, opts), ex.content_type or "application/octet-stream", filename(tl.project, ex.extension or format)
+  return ex.export(tl, opts), ex.content_type or "application/octet-stream", M.filename(tl.project, ex.extension or format)
 end
 
 return M

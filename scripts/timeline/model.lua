@@ -103,6 +103,16 @@ function M.build(project_id, opts)
   return tl
 end
 
+-- How a format names a media file: a file:// URL of the stored file, or, in a
+-- bundle (tl.relative_media = true), the relative "media/<name>" it is packed at.
+function M.media_ref(tl, media)
+  local xml = require("timeline.xml")
+  if tl.relative_media then
+    return "media/" .. media.name:gsub("[^%w%-%._~]", function(c) return ("%%%02X"):format(c:byte()) end)
+  end
+  return xml.file_url(media.path)
+end
+
 -- Clips only, in order (what most formats list).
 function M.clips(tl)
   local out = {}

@@ -197,6 +197,43 @@ class Exports(unittest.TestCase):
         kinds = [i["media"]["kind"] for i in self.timeline("24")["items"] if i["kind"] == "clip"]
         self.assertEqual(kinds, ["image", "image", "video", "slate", "image"])
 
+    def bundle(self, fmt, **query):
+        import io
+        import zipfile
+        q = urllib.parse.urlencode(query)
+        r = self.s.get("/api/v1/projects/%s/export/%s%s" % (self.pid, fmt, "?" + q if q else ""))
+        self.assertEqual(r.status, 202, r.body)
+        jid = r.json()["job_id"]
+        wait_until(lambda: self.s.get("/api/v1/queue/jobs/" + jid).json()["status"] in ("completed", "failed"), 60)
+        job = self.s.get("/api/v1/queue/jobs/" + jid).json()
+        self.assertEqual(job["status"], "completed", job)
+        art = job["result"]["artifacts"][0]
+        return zipfile.ZipFile(io.BytesIO(self.s.get(art["url"]).body))
+
+    def test_otioz_bundle(self):
+        """otioz: content.otio + version.txt + media/, every media reference packed in the zip."""
+        z = self.bundle("otioz", fps="25")
+        names = set(z.namelist())
+        self.assertTrue({"content.otio", "version.txt"} <= names)
+        doc = json.loads(z.read("content.otio"))
+        refs = [c["media_reference"]["target_url"] for c in doc["tracks"]["children"][0]["children"]
+                if c["OTIO_SCHEMA"] == "Clip.1"]
+        self.assertEqual(len(refs), 5)
+        for ref in refs:
+            self.assertIn(urllib.parse.unquote(ref), names)
+
+    def test_resolve_bundle(self):
+        """resolve: FCPXML 1.10, Premiere XML, OTIO, EDL, media and the animatic, all relative."""
+        z = self.bundle("resolve", fps="24", animatic="true")
+        names = z.namelist()
+        for ext in (".fcpxml", ".xml", ".otio", ".edl"):
+            self.assertEqual(sum(1 for n in names if n.endswith(ext)), 1, names)
+        self.assertIn("animatic.mp4", names)
+        fcp = ET.fromstring(z.read(next(n for n in names if n.endswith(".fcpxml"))))
+        self.assertEqual(fcp.attrib["version"], "1.10")
+        for rep in fcp.iter("media-rep"):
+            self.assertIn(urllib.parse.unquote(rep.attrib["src"]), names)
+
     def test_errors_and_legacy_paths(self):
         """Unknown format 404, bad fps or option 400, unknown project 404; legacy /api/export works."""
         self.assertEqual(self.s.get("/api/v1/projects/%s/export/nope" % self.pid).status, 404)
@@ -206,6 +243,8 @@ class Exports(unittest.TestCase):
         self.assertEqual(self.s.get("/api/v1/projects/nope/export/edl").status, 404)
         for fmt in ("fcpxml", "edl", "json"):
             self.assertEqual(self.s.get("/api/export/%s/%s" % (self.pid, fmt)).status, 200)
+        self.assertEqual(self.s.get("/api/export/%s/resolve" % self.pid).status, 202)  # a bundle is a job
+        self.assertEqual(self.s.get("/api/v1/projects/%s/export/resolve?animatic=maybe" % self.pid).status, 400)
         r = self.s.get("/api/v1/projects/%s/export/json" % self.pid)
         self.assertIn("filename*=UTF-8''Nuit%20%C3%A9toil%C3%A9e%20%26%20co.json", r.header("Content-Disposition"))
 

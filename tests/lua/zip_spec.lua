@@ -1,0 +1,27 @@
+-- tests/lua/zip_spec.lua — moonreel.zip: archives written atomically, unsafe names refused.
+local zip = require("moonreel.zip")
+local store = require("moonreel.store")
+
+describe("moonreel.zip", function()
+  it("writes data and files, and reads them back", function()
+    local src = store.temp_path("txt")
+    local f = assert(io.open(src, "wb")); f:write("from a file"); f:close()
+    local out = store.temp_path("zip")
+    local r = zip.write(out, { { name = "a.txt", data = "hello" }, { name = "media/b.txt", path = src } })
+    assert.equal(2, r.entries)
+    assert.same({ "a.txt", "media/b.txt" }, zip.list(out))
+    assert.equal("hello", zip.read(out, "a.txt"))
+    assert.equal("from a file", zip.read(out, "media/b.txt"))
+    assert.is_nil(zip.read(out, "missing"))
+    os.remove(src); os.remove(out)
+  end)
+  it("refuses names that would unpack outside their folder, and leaves nothing behind", function()
+    for _, bad in ipairs({ "../x", "/etc/x", "a/../../x", "a//b", "", "a\\b" }) do
+      local out = store.temp_path("zip")
+      assert.error(function() zip.write(out, { { name = bad, data = "x" } }) end, "unsafe")
+      assert.is_nil(io.open(out, "rb"))
+    end
+    assert.error(function() zip.write(store.temp_path("zip"), { { name = "a", data = "1" }, { name = "a", data = "2" } }) end, "duplicate")
+    assert.error(function() zip.list("/nonexistent.zip") end, "cannot open")
+  end)
+end)
