@@ -20,9 +20,10 @@ BUILD_PKGS=(
   catch2
   libopencv-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
+  libtorch-dev
 )
 # Tools the end-to-end tests drive the binary with.
-TEST_PKGS=(curl python3 sqlite3 ffmpeg libxml2-utils)  # ffmpeg: ffprobe cross-checks the video tests; bench/video; libxml2-utils: xmllint for the FCPXML DTD checks
+TEST_PKGS=(curl python3 sqlite3 ffmpeg libxml2-utils npm python3-torch python3-onnx python3-numpy)  # npm + python3-torch/onnx/numpy: moonreel models pull (tools/models/) and the reference runs; ffmpeg: ffprobe cross-checks the video tests; bench/video; libxml2-utils: xmllint for the FCPXML DTD checks
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 if [[ "${1:-}" == "--bench" ]]; then

@@ -69,6 +69,7 @@ int cmd_serve(const config::Config& cfg) {
       log::warn("shutdown grace period over; exiting with requests still running");
       std::_Exit(0);
     }).detach();
+    jobs::queue().begin_stop();  // no new claims while requests drain; event streams end
     server.stop();
   });
 

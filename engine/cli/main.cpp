@@ -4,6 +4,7 @@
 
 #include "cli/app_config.hpp"
 #include "cli/commands.hpp"
+#include "infer/infer_config.hpp"
 #include "jobs/queue.hpp"
 #include "log/log.hpp"
 #include "store/store.hpp"
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
     mr::config::publish(cfg);
     mr::store::configure(cfg.str("data"));
     mr::jobs::queue().configure(mr::jobs::options_from_config(cfg));
+    mr::infer::configure_from(cfg);
 
     if (serve->parsed()) return mr::cli::cmd_serve(cfg);
     if (check->parsed()) return mr::cli::cmd_check(cfg);

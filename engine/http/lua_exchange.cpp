@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <cctype>
 #include <cstring>
 
@@ -11,6 +12,13 @@
 #include "log/log.hpp"
 
 namespace mr::http {
+
+namespace {
+std::atomic<bool> g_draining{false};
+}  // namespace
+
+void begin_draining() { g_draining = true; }
+bool draining() { return g_draining; }
 
 namespace {
 
@@ -216,6 +224,10 @@ void write_response(std::shared_ptr<runtime::Generation::Lease> lease, const htt
     res.set_chunked_content_provider(
         content_type.empty() ? "application/octet-stream" : content_type,
         [lease, ref](size_t, httplib::DataSink& sink) {
+          if (draining()) {  // the client reconnects (SSE resumes with Last-Event-ID)
+            sink.done();
+            return true;
+          }
           lua_State* S = lease->L();
           lua_rawgeti(S, LUA_REGISTRYINDEX, ref);
           if (runtime::pcall_traceback(S, 0, 1) != 0) {

@@ -21,6 +21,11 @@ struct Response;
 
 namespace mr::http {
 
+// Set once the server stops accepting: open streams end at their next chunk
+// instead of holding the drain until the grace period runs out.
+void begin_draining();
+bool draining();
+
 struct BadRequest : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

@@ -150,7 +150,10 @@ int Server::bind() {
 
 void Server::run() { svr_->listen_after_bind(); }
 
-void Server::stop() { svr_->stop(); }
+void Server::stop() {
+  begin_draining();
+  svr_->stop();
+}
 
 void Server::apply_cors(const httplib::Request& req, httplib::Response& res) {
   if (cors_origins_.empty()) return;

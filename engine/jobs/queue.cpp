@@ -289,9 +289,13 @@ void Queue::start_workers(runtime::ScriptHost& host, int n) {
   log::info("job workers started", {{"workers", n}, {"pending", pending_.load()}, {"paused", paused_.load()}});
 }
 
-void Queue::stop(double) {
+void Queue::begin_stop() {
   stopping_ = true;
   notify(Wake::AllWorkers);
+}
+
+void Queue::stop(double) {
+  begin_stop();
   for (auto& t : workers_)
     if (t.joinable()) t.join();
   workers_.clear();

@@ -82,7 +82,11 @@ class Queue {
   // Delivers webhooks (serve only; other tools record deliveries for it).
   void start_webhooks(const WebhookOptions& opt);
   std::map<std::string, long long> webhook_counts();
-  // Stops claiming; waits up to grace_s for running jobs, then asks them to stop.
+  // Stops claiming and wakes event waiters (they return at once); running
+  // jobs go on. Safe from any thread; serve calls it as the signal arrives.
+  void begin_stop();
+  // begin_stop(), then joins the workers (running jobs finish; the caller
+  // bounds the wait) and the webhook sender.
   void stop(double grace_s);
 
   enum class Wake { None, OneWorker, AllWorkers };

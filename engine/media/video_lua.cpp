@@ -276,7 +276,7 @@ int l_trim(lua_State* L) {
 
 /* -- Streaming writer ------------------------------------------------------ */
 
-// video.writer(out, {width, height, fps | fps_num/fps_den, crf, preset}) → w
+// video.writer(out, {width, height, fps | fps_num/fps_den, crf, preset, keyframe_s}) → w
 //   w:write(img [, repeat]) · w:close() → {path, frames, duration}
 // Frames go to the encoder as they come (no list of images in memory); the
 // file appears only when close() succeeds — a writer dropped or collected
@@ -306,6 +306,8 @@ int l_writer(lua_State* L) {
   o.height &= ~1;
   o.crf = opt_int(L, 2, "crf", o.crf);
   o.preset = opt_string(L, 2, "preset", o.preset);
+  o.keyframe_s = opt_number(L, 2, "keyframe_s", o.keyframe_s);
+  if (!(o.keyframe_s > 0)) luaL_error(L, "video.writer: keyframe_s must be > 0");
   auto* h = static_cast<WriterHandle*>(lua_newuserdata(L, sizeof(WriterHandle)));
   new (h) WriterHandle{nullptr, out};
   luaL_getmetatable(L, kWriterMeta);

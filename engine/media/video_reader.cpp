@@ -319,11 +319,15 @@ cv::Mat VideoReader::to_bgr(const AVFrame* f, int w, int h) {
   const int* coeffs = sws_getCoefficients(sws_colorspace(f));
   sws_setColorspaceDetails(c, coeffs, full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16,
                            1 << 16);
-  cv::Mat out(h, w, CV_8UC3);
-  uint8_t* dst[4] = {out.data, nullptr, nullptr, nullptr};
-  int dst_stride[4] = {static_cast<int>(out.step[0]), 0, 0, 0};
+  // swscale's SIMD converters write whole blocks of pixels, so a row may be
+  // overrun by up to 64 bytes; spare rows after the image absorb the overrun of
+  // the last row. The returned view of the first h rows is still continuous.
+  const int slack_rows = 1 + 64 / (w * 3);
+  cv::Mat buffer(h + slack_rows, w, CV_8UC3);
+  uint8_t* dst[4] = {buffer.data, nullptr, nullptr, nullptr};
+  int dst_stride[4] = {static_cast<int>(buffer.step[0]), 0, 0, 0};
   sws_scale(c, f->data, f->linesize, 0, f->height, dst, dst_stride);
-  return out;
+  return buffer.rowRange(0, h);
 }
 
 }  // namespace mr::media

@@ -14,6 +14,10 @@ namespace mr::jobs {
 int luaopen_jobs(lua_State* L);
 }
 
+namespace mr::infer {
+int luaopen_infer(lua_State* L);
+}
+
 namespace mr::store {
 int luaopen_store(lua_State* L);
 int luaopen_zip(lua_State* L);
@@ -33,6 +37,7 @@ void install_native_modules(lua_State* L) {
                                      {"moonreel.image", media::luaopen_image},
                                      {"moonreel.jobs", jobs::luaopen_jobs},
                                      {"moonreel.zip", store::luaopen_zip},
+                                     {"moonreel.infer", infer::luaopen_infer},
                                      {nullptr, nullptr}};
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");

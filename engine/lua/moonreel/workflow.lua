@@ -122,6 +122,10 @@ end
 
 local function on_error(err)
   if getmetatable(err) == WorkflowError then return err end
+  -- A primitive's HTTP-shaped error (an absent model, an image too large) keeps its code.
+  if require("moonreel.errors").is(err) then
+    return setmetatable({ code = err.code, message = err.message, retryable = false }, WorkflowError)
+  end
   local message = type(err) == "string" and err or ("error object: " .. tostring(err))
   return { message = message, traceback = debug.traceback(message, 2) }
 end
