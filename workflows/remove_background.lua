@@ -1,14 +1,15 @@
 -- workflows/remove_background.lua — cut the subject out of a stored image: RGBA cut-out + matte.
 --
--- Uses the image primitive's remove_background (GrabCut seeded from the
--- centre when no matting model is registered); the result names the method
--- that ran. With input.card_id the cut-out becomes a new card right after
+-- Uses the image primitive's remove_background: the ISNet matte when the
+-- `isnet` model is declared (scripts/models/isnet.lua) and pulled, else GrabCut
+-- seeded from a saliency guess; the result names the method that ran. With input.card_id the cut-out becomes a new card right after
 -- the source card on its sheet.
 local workflow = require("moonreel.workflow")
 local S = require("schemas.generation")
 local image = require("moonreel.image")
 local json = require("moonreel.json")
 local outputs = require("services.outputs")
+local models = require("models")
 
 return workflow.define({
   description = "Remove the background of a stored image (RGBA PNG cut-out and 8-bit matte, source resolution)",
@@ -16,6 +17,11 @@ return workflow.define({
   input = S.remove_background,
   outputs = { artifacts = "[cut-out RGBA PNG, matte PNG]", method = "the method that ran" },
   run = function(ctx, input)
+    models.declare_all()  -- so "auto" sees isnet when it was pulled
+    if input.method ~= "auto" and input.method ~= "grabcut" and not models.present(input.method) then
+      ctx.fail("MODEL_ABSENT", ("model '%s' is not installed: run `moonreel models pull %s`")
+        :format(input.method, input.method))
+    end
     local img, side = outputs.load_image(input.image)
     ctx.progress(10, "segmenting")
     local cutout, method = image.remove_background(img, { method = input.method })

@@ -1,4 +1,4 @@
-// cli/cmd_run.cpp — `moonreel run <workflow> --input JSON`: one workflow, here, with a progress bar.
+// cli/cmd_run.cpp — `moonreel run <workflow> --input JSON|IMAGE`: one workflow, here, with a progress bar.
 //
 // Contract: runs the workflow in this process, outside the queue (no job row,
 // nothing a server on the same data directory could claim), through the same
@@ -6,7 +6,9 @@
 // database and artifact store. Progress draws a bar on stderr when it is a
 // terminal (plain lines otherwise); Ctrl-C stops the workflow at its next
 // step. The result JSON goes to stdout; with --output, the first artifact of
-// the result is copied there. Exit 0 on success, 1 on failure, 130 on Ctrl-C.
+// the result is copied there. --input may also name a local image file: it is
+// stored like an upload and passed as input.image (`run upscale --input a.png
+// --scale 4 --output big.png`). Exit 0 on success, 1 on failure, 130 on Ctrl-C.
 #include <lua.hpp>
 #include <signal.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "jobs/execute.hpp"
@@ -94,11 +97,50 @@ std::optional<std::filesystem::path> first_artifact(const nlohmann::json& result
   return store::resolve((*a)["path"].get<std::string>());
 }
 
+// Stores a local image file the way an upload is stored (its bytes sniffed,
+// the size limit of uploads applied) and returns its /files/ URL.
+std::optional<std::string> store_image_file(lua_State* L, const std::string& path) {
+  const char* code =
+      "local path = ... "
+      "local f, err = io.open(path, 'rb') if not f then error(err, 0) end "
+      "local data = f:read('*a') f:close() "
+      "local media = require('services.media') "
+      "local a = media.store_upload({ data = data, size = #data, filename = path:match('[^/]*$') }, "
+      "                             'image', media.max_image_bytes(), { purpose = 'cli' }) "
+      "return a.url";
+  int top = lua_gettop(L);
+  bool ok = luaL_loadstring(L, code) == 0;
+  if (ok) {
+    lua_pushstring(L, path.c_str());
+    ok = lua_pcall(L, 1, 1, 0) == 0;
+  }
+  std::optional<std::string> url;
+  if (ok && lua_isstring(L, -1)) {
+    url = lua_tostring(L, -1);
+  } else {
+    std::string why = "not an image";
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "message");
+      if (lua_isstring(L, -1)) why = lua_tostring(L, -1);
+      lua_pop(L, 1);
+    } else if (lua_isstring(L, -1)) {
+      why = lua_tostring(L, -1);
+    }
+    std::cerr << "moonreel: --input " << path << ": " << why << std::endl;
+  }
+  lua_settop(L, top);
+  return url;
+}
+
 }  // namespace
 
 int cmd_run(const config::Config& cfg, const RunOptions& opt) {
   nlohmann::json input = nlohmann::json::object();
-  if (!opt.input.empty()) {
+  std::string image_file;  // --input IMAGE: stored first, then passed as input.image
+  if (!opt.input.empty() && opt.input[0] != '{' && opt.input[0] != '@' &&
+      std::filesystem::is_regular_file(opt.input)) {
+    image_file = opt.input;
+  } else if (!opt.input.empty()) {
     std::string text = opt.input;
     if (text[0] == '@') {
       std::ifstream f(text.substr(1));
@@ -115,6 +157,7 @@ int cmd_run(const config::Config& cfg, const RunOptions& opt) {
     }
   }
   if (!opt.provider.empty()) input["provider"] = opt.provider;
+  if (opt.scale > 0) input["scale"] = opt.scale;
   if (!opt.project.empty()) input["project_id"] = opt.project;
   if (!prepare_database(cfg)) return 1;
 
@@ -136,6 +179,11 @@ int cmd_run(const config::Config& cfg, const RunOptions& opt) {
   auto state = gen->make_state();
   lua_State* L = state->lua->get();
   luaJIT_setmode(L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);  // the stop hook must reach every loop
+  if (!image_file.empty()) {
+    auto stored = store_image_file(L, image_file);
+    if (!stored) return 2;
+    input["image"] = *stored;
+  }
 
   double timeout = opt.timeout_s > 0 ? opt.timeout_s : cfg.number("jobs.timeout_s");
   std::string now = util::iso8601(std::chrono::system_clock::now());

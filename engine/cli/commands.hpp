@@ -20,8 +20,16 @@ int cmd_spec(const config::Config& cfg, const std::vector<std::string>& paths);
 struct RunOptions {
   std::string workflow, input, provider, project, output;
   double timeout_s = 0;
+  int scale = 0;  // sets input.scale when > 0
 };
 int cmd_run(const config::Config& cfg, const RunOptions& opt);
+
+struct ModelsOptions {
+  std::string action;              // list | pull
+  std::vector<std::string> names;  // pull: the models
+  bool all = false, json = false;
+};
+int cmd_models(const config::Config& cfg, const ModelsOptions& opt);
 
 std::string socket_path(const config::Config& cfg);
 // Opens and migrates the configured database; false (after saying why on stderr) on failure.

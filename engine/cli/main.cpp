@@ -1,4 +1,4 @@
-// cli/main.cpp — `moonreel serve | check | routes | config | repl | spec`.
+// cli/main.cpp — `moonreel serve | check | routes | config | repl | spec | run | models`.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -47,14 +47,24 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run one workflow here, with a progress bar; prints the result JSON");
   mr::cli::RunOptions run_opt;
   run->add_option("workflow", run_opt.workflow, "workflow name (workflows/<name>.lua)")->required();
-  run->add_option("--input", run_opt.input, "input JSON object, or @file");
+  run->add_option("--input", run_opt.input, "input JSON object, @file holding one, or an image file (→ input.image)");
+  run->add_option("--scale", run_opt.scale, "sets input.scale (`run upscale --input a.png --scale 4`)");
   run->add_option("--provider", run_opt.provider, "provider to use (sets input.provider)");
   run->add_option("--project", run_opt.project, "project id (sets input.project_id: `run animatic --project ID`)");
   run->add_option("--output", run_opt.output, "copy the result's first artifact to this path");
   run->add_option("--timeout", run_opt.timeout_s, "seconds before the run is stopped (default jobs.timeout_s)");
 
+  auto* models = app.add_subcommand("models", "inference models: list what is declared and present, pull weights");
+  models->require_subcommand(1);
+  mr::cli::ModelsOptions models_opt;
+  auto* models_list = models->add_subcommand("list", "declared models and whether their file is present");
+  models_list->add_flag("--json", models_opt.json, "print JSON");
+  auto* models_pull = models->add_subcommand("pull", "fetch, check, convert and store a model's pinned weights");
+  models_pull->add_option("names", models_opt.names, "model names (moonreel models list)");
+  models_pull->add_flag("--all", models_opt.all, "every declared model with a source, except explicit-only ones");
+
   // Global options may also follow the subcommand: `moonreel serve --root x`.
-  for (auto* sub : {serve, check, routes, config, repl, spec, run}) {
+  for (auto* sub : {serve, check, routes, config, repl, spec, run, models, models_list, models_pull}) {
     sub->add_option("--root", in.root, "app root");
     sub->add_option("--config", in.config_file, "configuration file");
     sub->add_option("--data", data, "data directory");
@@ -95,6 +105,10 @@ int main(int argc, char** argv) {
     if (repl->parsed()) return mr::cli::cmd_repl(cfg, connect, socket);
     if (spec->parsed()) return mr::cli::cmd_spec(cfg, spec_paths);
     if (run->parsed()) return mr::cli::cmd_run(cfg, run_opt);
+    if (models->parsed()) {
+      models_opt.action = models_pull->parsed() ? "pull" : "list";
+      return mr::cli::cmd_models(cfg, models_opt);
+    }
   } catch (const std::exception& e) {
     std::cerr << "moonreel: " << e.what() << std::endl;
     return 2;

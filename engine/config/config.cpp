@@ -56,6 +56,8 @@ const std::vector<KeySpec>& key_specs() {
       {"infer.threads", Type::Integer, 0, "LibTorch intra-op threads; 0 = one per core"},
       {"infer.memory_mb", Type::Integer, 4096, "loaded model weights kept in memory; least recently used unloaded past it"},
       {"infer.max_pixels", Type::Integer, 7680LL * 4320, "largest image a model is run on (input pixels)"},
+      {"infer.upscaler", Type::String, "realesr-animevideov3",
+       "model family upscale uses when the request names none (then esrgan-slim; resampling if neither is pulled)"},
       {"providers.default", Type::String, "draft", "provider a workflow uses when the request names none"},
       {"providers.settings", Type::Any, json::object(),
        "per-provider options: { name = { concurrency = 1, ... } } (concurrency = generations in flight)"},

@@ -1,6 +1,8 @@
 // infer/infer_config.cpp — see infer_config.hpp.
 #include "infer/infer_config.hpp"
 
+#include "infer/model_matte.hpp"
+
 namespace mr::infer {
 
 ManagerOptions options_from_config(const config::Config& cfg) {
@@ -15,6 +17,10 @@ ManagerOptions options_from_config(const config::Config& cfg) {
   return o;
 }
 
-void configure_from(const config::Config& cfg) { ModelManager::instance().configure(options_from_config(cfg)); }
+void configure_from(const config::Config& cfg) {
+  ModelManager::instance().configure(options_from_config(cfg));
+  // Background removal takes the ISNet matte when scripts/models declares it and it was pulled.
+  install_model_matte("isnet");
+}
 
 }  // namespace mr::infer

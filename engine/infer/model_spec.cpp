@@ -115,6 +115,10 @@ ModelSpec spec_from_json(const json& j) {
     s.fp16 = f->get<bool>();
   }
   s.concurrency = integer(j, "concurrency", 1, "", 1, 64);
+  if (const json* src = field(j, "source")) {
+    if (!src->is_object()) bad("source", "must be a table {npm, version, sha256, format, path}");
+    s.source = *src;
+  }
   return s;
 }
 
@@ -133,7 +137,8 @@ json spec_to_json(const ModelSpec& s) {
           {"tile", s.tile},
           {"overlap", s.overlap},
           {"fp16", s.fp16},
-          {"concurrency", s.concurrency}};
+          {"concurrency", s.concurrency},
+          {"source", s.source}};
 }
 
 }  // namespace mr::infer

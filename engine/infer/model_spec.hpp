@@ -11,7 +11,8 @@
 //   output: kind image | matte | tensor, range (what 1.0 of a pixel is),
 //           scale (output side / input side, for image outputs);
 //   tile, overlap: large images run tile by tile (0 = whole image);
-//   fp16: safe in half precision on CUDA; concurrency: runs at once (default 1).
+//   fp16: safe in half precision on CUDA; concurrency: runs at once (default 1);
+//   source: the pinned package the pull tool converts (kept as given, checked there).
 #pragma once
 #include <array>
 #include <nlohmann/json.hpp>
@@ -40,6 +41,9 @@ struct ModelSpec {
   int tile = 0, overlap = 16;
   bool fp16 = false;
   int concurrency = 1;
+  // where `moonreel models pull` gets the weights (tools/models/pull.py reads it):
+  // {npm, version, sha256, format, path[, variant, explicit]}; null = a file you provide.
+  nlohmann::json source;
 
   bool fixed_size() const { return size_w > 0 && size_h > 0; }
   bool operator==(const ModelSpec&) const = default;

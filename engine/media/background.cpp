@@ -72,7 +72,7 @@ std::pair<cv::Mat, std::string> remove_background(const cv::Mat& image, const st
   {
     std::lock_guard lk(registry().mu);
     for (auto& [prio, p] : registry().by_priority) {
-      if (method == "auto" || p->name() == method) {
+      if ((method == "auto" && p->available()) || p->name() == method) {
         provider = p;
         break;
       }

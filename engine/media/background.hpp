@@ -18,12 +18,15 @@ class MatteProvider {
   virtual ~MatteProvider() = default;
   virtual std::string name() const = 0;
   virtual cv::Mat matte(const cv::Mat& bgr) = 0;
+  // "auto" skips a provider that cannot run now (a model not installed).
+  virtual bool available() const { return true; }
 };
 
 void register_matte_provider(std::shared_ptr<MatteProvider> provider, int priority);
 
 // Returns the BGRA cut-out and the name of the method that made it.
-// method: "auto" or a registered name; throws std::invalid_argument for an unknown one.
+// method: "auto" (the highest-priority available provider) or a registered
+// name; throws std::invalid_argument for an unknown one.
 std::pair<cv::Mat, std::string> remove_background(const cv::Mat& image, const std::string& method = "auto");
 
 }  // namespace mr::media

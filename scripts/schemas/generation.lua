@@ -56,13 +56,14 @@ S.img2video = schema.object(merge(S.common, size, {
 S.upscale = schema.object({
   image = source.image,
   scale = schema.enum({ 2, 4 }, { default = 2, description = "Enlargement factor" }),
-  model = schema.string({ max_length = 64, description = "Upscaling model; default: resampling (Lanczos) until a model is installed" }),
+  model = schema.string({ max_length = 64, description = "Model name or family (esrgan-slim, realesr-animevideov3); default: infer.upscaler, else resampling" }),
   sheet_id = S.common.sheet_id,
 })
 
 S.remove_background = schema.object({
   image = source.image,
-  method = schema.enum({ "auto", "grabcut" }, { default = "auto" }),
+  method = schema.enum({ "auto", "grabcut", "isnet" }, { default = "auto",
+                       description = "auto: isnet when pulled, else grabcut" }),
   card_id = schema.string({ max_length = 64, description = "Board card the image came from: the cut-out becomes a card beside it" }),
   sheet_id = S.common.sheet_id,
 })
