@@ -48,6 +48,14 @@ function M.store_upload(upload, want_kind, max_bytes, meta)
     errors.unsupported_media(("expected an %s file; its bytes say %s"):format(want_kind, t and t.content_type or "unknown"),
                              { expected = want_kind, detected = t and t.content_type or "unknown" })
   end
+  if t.kind == "image" then
+    -- Proved decodable before anything is stored: the header (a bomb is refused
+    -- before pixels are allocated), then the pixels at reduced scale.
+    local image = require("moonreel.image")
+    local ok, err = pcall(image.probe, upload.data)
+    if ok then ok, err = pcall(image.thumbnail, upload.data, 64) end
+    if not ok then require("services.uploads").media_error(err) end
+  end
   meta = meta or {}
   meta.source = "upload"
   meta.original_filename = upload.filename

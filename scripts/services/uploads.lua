@@ -14,7 +14,7 @@ local M = {}
 
 M.THUMB_SIDE = 256
 
--- Maps a primitive's error text to the right client error.
+-- Maps a primitive's error text to the right client error (also used by services.media).
 local function media_error(err)
   local msg = tostring(err):gsub("^[^:]*:%d+: ", "")
   if msg:find("limit", 1, true) then errors.too_large(msg) end
@@ -24,6 +24,8 @@ local function media_error(err)
   end
   errors.raise(400, "INVALID_MEDIA", msg)
 end
+
+M.media_error = media_error
 
 local function max_file_bytes()
   local v = engine.config("media.max_file_bytes")
