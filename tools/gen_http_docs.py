@@ -28,17 +28,30 @@ def short(value, depth=0):
     return value
 
 
+def pull_fixture_model(models_dir):
+    """esrgan-slim-x2 for the models and upscale examples (npm pack + conversion, a few seconds)."""
+    import subprocess
+    from harness import BIN, REPO
+    subprocess.run([BIN, "models", "pull", "esrgan-slim-x2", "--root", REPO, "--set", "models.dir=" + models_dir],
+                   check=True, capture_output=True, timeout=600)
+
+
 def main():
-    srv = Server("repo").start()
+    import tempfile
+    models_dir = tempfile.mkdtemp(prefix="mr-docs-models-")
+    pull_fixture_model(models_dir)
+    srv = Server("repo", args=["--set", "models.dir=" + models_dir]).start()
     sections = []
 
-    def ex(title, method, path, body=None, note="", files=None):
+    def ex(title, method, path, body=None, note="", files=None, fields=None):
         headers = {}
         shown_body = body
         if files:
-            body, ctype = multipart({}, files)
+            body, ctype = multipart(fields or {}, files)
             headers["Content-Type"] = ctype
-            shown_body = "(multipart/form-data: " + ", ".join("%s=@%s" % (k, v[0]) for k, v in files.items()) + ")"
+            shown_body = "(multipart/form-data: " + ", ".join(
+                ["%s=%s" % (k, v) for k, v in (fields or {}).items()] +
+                ["%s=@%s" % (k, v[0]) for k, v in files.items()]) + ")"
         r = srv.request(method, path, body=body, headers=headers)
         try:
             resp = json.dumps(short(r.json()), indent=2, ensure_ascii=False)
@@ -127,7 +140,7 @@ def main():
     import time
 
     def settle(job_id):
-        for _ in range(500):
+        for _ in range(3000):
             if srv.get("/api/v1/queue/jobs/" + job_id).json()["status"] not in ("pending", "processing"):
                 return
             time.sleep(0.02)
@@ -190,6 +203,27 @@ def main():
     ex("Cancel a background removal", "POST", "/api/background-removal/cancel/" + br["request_id"],
        note="409 CONFLICT once it has finished, as here.")
 
+    # -- Models and upscaling (esrgan-slim-x2 pulled into a temp models dir above) --
+    ex("Models", "GET", "/api/v1/models",
+       note="Every model declared in `scripts/models/*.lua`: `state` is `absent` (declared, not pulled), "
+            "`available` (its file is in `models.dir`) or `loaded`.")
+    ex("A model", "GET", "/api/v1/models/esrgan-slim-x2")
+    ex("Load a model", "POST", "/api/v1/models/esrgan-slim-x2/load",
+       note="Checks the sha256, puts it on the policy's device and dtype, warms it up. Models also load on "
+            "first use; least recently used ones are unloaded past `infer.memory_mb`.")
+    ex("Unload a model", "POST", "/api/v1/models/esrgan-slim-x2/unload")
+    ex("Load a model that is not pulled", "POST", "/api/v1/models/realesr-animevideov3-x4/load",
+       note="Other errors: 404 unknown name; 422 `MODEL_INVALID` (corrupt or truncated file), "
+            "`CHECKSUM_MISMATCH`, `MODEL_SHAPE`; 413 `IMAGE_TOO_LARGE`; 503 `DEVICE_UNAVAILABLE`.")
+    up = ex("Upscale an image", "POST", "/api/v1/images/upscale", None,
+            files={"file": ("still.png", png_bytes(), "image/png")}, fields={"scale": "2", "model": "esrgan-slim"},
+            note="Or JSON `{\"media_url\": \"/files/...\", \"scale\": 4, \"model\": \"esrgan-slim\"}`. "
+                 "`model` is a name or a family; without one, `infer.upscaler`, then esrgan-slim, then "
+                 "resampling. A job: progress events per tile; the result's sidecar records model, scale, "
+                 "device and duration.")
+    settle(up["job_id"])
+    ex("An upscale job, completed", "GET", "/api/v1/queue/jobs/" + up["job_id"])
+
     ex("Readiness", "GET", "/health/ready")
     ex("Liveness and scripts", "GET", "/api/v1/health")
     errors = []
@@ -204,6 +238,8 @@ def main():
     err("Reference to a missing parent", "POST", "/api/v1/scenes", {"project_id": "nope", "name": "x"})
     err("Wrong method", "PATCH", "/api/v1/projects/x", {})
     srv.cleanup()
+    import shutil
+    shutil.rmtree(models_dir, ignore_errors=True)
 
     with open(OUT, "w") as f:
         f.write("# HTTP API\n\n")
