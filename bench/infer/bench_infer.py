@@ -12,7 +12,10 @@ Side by side in one run, same machine, same thread count (THREADS, default 2), s
      `image.remove_background`) vs @imgly/background-removal-node (npm; onnxruntime) when
      BG_NODE_DIR names a folder where it is installed, and when isnet is pulled.
 Models are pulled once into MODELS (default ~/.cache/moonreel/models) with `moonreel models pull`.
-Run: /usr/bin/python3 bench/infer/bench_infer.py     Knobs: MOONREEL, MODELS, THREADS, N
+The shared machine's speed drifts between processes (a 4x spread was seen for both engines), so
+section 1 alternates the two engines ROUNDS times, each a fresh process, and keeps each one's
+fastest median.
+Run: /usr/bin/python3 bench/infer/bench_infer.py     Knobs: MOONREEL, MODELS, THREADS, N, ROUNDS, SECTIONS=123
 """
 import json
 import os
@@ -32,6 +35,8 @@ BIN = os.environ.get("MOONREEL", os.path.join(REPO, "build", "moonreel"))
 MODELS = os.environ.get("MODELS", os.path.expanduser("~/.cache/moonreel/models"))
 THREADS = int(os.environ.get("THREADS", "2"))
 N = int(os.environ.get("N", "20"))
+ROUNDS = int(os.environ.get("ROUNDS", "3"))
+SECTIONS = os.environ.get("SECTIONS", "123")
 PY = "/usr/bin/python3"
 
 
@@ -134,18 +139,34 @@ def main():
     data = os.path.join(tmp, "data")
     print("threads: %d, N = %d, models in %s\n" % (THREADS, N, MODELS))
 
-    print("## 1. per call (median of %d, after a warm-up)\n" % N)
+    if "1" in SECTIONS:
+        per_call(tmp, data, ranges)
+    if "2" in SECTIONS:
+        frame_2x(tmp, data, ranges)
+    if "3" in SECTIONS:
+        background(tmp, data)
+
+
+def per_call(tmp, data, ranges):
+    print("## 1. per call (best of %d alternating rounds of a median of %d calls)\n" % (ROUNDS, N))
     print("| model | input | moonreel infer.run | python forward | python forward + pre/post | ratio vs forward | ratio vs full |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for model in ("esrgan-slim-x2", "realesr-animevideov3-x2"):
         for side in (64, 128):
             png = os.path.join(tmp, "p%d.png" % side)
             Image.fromarray(photo(side, side)).save(png)
-            m = moonreel_per_call(model, png, data)
-            fwd, full = python_per_call(model, png, *ranges[model])
+            ms, fwds, fulls = [], [], []
+            for _ in range(ROUNDS):
+                ms.append(moonreel_per_call(model, png, data))
+                fwd, full = python_per_call(model, png, *ranges[model])
+                fwds.append(fwd)
+                fulls.append(full)
+            m, fwd, full = min(ms), min(fwds), min(fulls)
             print("| %s | %dx%d | %.2f ms | %.2f ms | %.2f ms | %.3f | %.3f |" % (
                 model, side, side, m * 1e3, fwd * 1e3, full * 1e3, m / fwd, m / full))
 
+
+def frame_2x(tmp, data, ranges):
     print("\n## 2. a 1920x1080 frame, 2x\n")
     print("| model | engine | seconds | input MP/s | peak RSS |")
     print("| --- | --- | --- | --- | --- |")
@@ -163,6 +184,9 @@ def main():
         secs = float(out.strip())
         print("| %s | python torch (whole frame) | %.1f | %.3f | %.0f MiB |" % (model, secs, 2.0736 / secs, rss))
 
+
+
+def background(tmp, data):
     print("\n## 3. background removal, one 1024x1024 image\n")
     if not os.path.exists(os.path.join(MODELS, "isnet.pt")):
         print("isnet not pulled (moonreel models pull isnet --set models.dir=%s): skipped" % MODELS)
