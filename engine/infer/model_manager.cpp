@@ -4,6 +4,9 @@
 #include <openssl/evp.h>
 #include <torch/csrc/api/include/torch/version.h>
 #include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <thread>
 #include <torch/script.h>
 
 #include <algorithm>
@@ -141,7 +144,10 @@ ModelManager& ModelManager::instance() {
 void ModelManager::configure(const ManagerOptions& opt) {
   std::lock_guard<std::mutex> lock(mu_);
   opt_ = opt;
-  if (opt.threads > 0) at::set_num_threads(opt.threads);
+  // 0 = one per core. LibTorch's own default can be a single thread (seen on this
+  // Debian build in containers), which halves throughput on a 2-core machine.
+  const int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
 }
 
 void ModelManager::set_availability(std::optional<Availability> have) {
