@@ -23,7 +23,7 @@ BUILD_PKGS=(
   libtorch-dev
 )
 # Tools the end-to-end tests drive the binary with.
-TEST_PKGS=(curl python3 sqlite3 ffmpeg libxml2-utils npm python3-torch python3-onnx python3-numpy)  # npm + python3-torch/onnx/numpy: moonreel models pull (tools/models/) and the reference runs; ffmpeg: ffprobe cross-checks the video tests; bench/video; libxml2-utils: xmllint for the FCPXML DTD checks
+TEST_PKGS=(curl python3 sqlite3 ffmpeg libxml2-utils python3-torch python3-onnx python3-numpy)  # python3-torch/onnx/numpy (+ npm, below): moonreel models pull (tools/models/) and the reference runs; ffmpeg: ffprobe cross-checks the video tests; bench/video; libxml2-utils: xmllint for the FCPXML DTD checks
 
 want=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
 if [[ "${1:-}" == "--bench" ]]; then
@@ -36,6 +36,11 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
+
+# npm may come with a Node.js that is not Debian's (its npm package would conflict): the command counts.
+if ! command -v npm > /dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 if ((${#missing[@]} == 0)); then
   exit 0
