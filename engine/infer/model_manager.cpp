@@ -144,10 +144,19 @@ ModelManager& ModelManager::instance() {
 void ModelManager::configure(const ManagerOptions& opt) {
   std::lock_guard<std::mutex> lock(mu_);
   opt_ = opt;
-  // 0 = one per core. LibTorch's own default can be a single thread (seen on this
-  // Debian build in containers), which halves throughput on a 2-core machine.
-  const int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(threads);
+  // Applied at the next load, not here: configure() runs in main() before `serve`
+  // blocks SIGTERM, and a LibTorch thread pool started now would inherit an
+  // unblocked mask and could take the signal (the process would die, not drain).
+  threads_applied_ = 0;
+}
+
+// 0 = one per core. LibTorch's own default can be a single thread (seen with this
+// Debian build in containers), which halves throughput on a 2-core machine.
+void ModelManager::apply_threads() {
+  const int want = opt_.threads > 0 ? opt_.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads_applied_ == want) return;
+  at::set_num_threads(want);
+  threads_applied_ = want;
 }
 
 void ModelManager::set_availability(std::optional<Availability> have) {
@@ -264,6 +273,10 @@ std::shared_ptr<ModelManager::Loaded> ModelManager::ensure_loaded(const std::sha
     if (e->loaded) log::info("model file changed: reloading", {{"model", s.name}});
   }
 
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    apply_threads();
+  }
   auto t0 = std::chrono::steady_clock::now();
   std::string want = expected_sha256(s, opt_.dir);
   if (!want.empty()) {

@@ -89,9 +89,11 @@ class ModelManager {
   void evict_over_budget(const std::string& keep);
   nlohmann::json info_locked(const Entry& e) const;
   DeviceChoice device_choice() const;
+  void apply_threads();  // with mu_ held
 
   ManagerOptions opt_;
   std::optional<Availability> injected_;
+  int threads_applied_ = 0;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
 };
